@@ -1,0 +1,1 @@
+"""candibot: a chatbot for local People's Congress elections."""

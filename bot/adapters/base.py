@@ -1,0 +1,53 @@
+"""The seam between a chat platform and the core.
+
+An adapter is to candibot what a transport is to httpx: a handful of methods.
+It turns platform updates into frozen core events, hands each to the sink and
+renders the core's replies in its platform's idiom. It knows nothing of
+handlers or storage.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.core.events import ButtonAction, ChatRef, Event
+from bot.core.replies import Reply
+
+#: Where an adapter delivers events. Awaiting it returns once the event has been
+#: handled and its replies sent, so an adapter may confirm the update afterwards.
+EventSink = Callable[[Event], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    #: Buttons the user taps (True), or numbered options the user answers (False).
+    inline_buttons: bool
+    #: Renders bold, italics, code and links.
+    rich_text: bool
+    #: Can hand incoming photos to the core.
+    photos: bool
+    #: The longest message the platform takes; longer replies are split.
+    max_text_chars: int
+
+
+class Adapter(ABC):
+    platform: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    @abstractmethod
+    async def run(self, sink: EventSink) -> None:
+        """Deliver events to ``sink`` until ``stop()`` is called or the source ends."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop taking events; ``run`` returns once the event in hand is done."""
+
+    @abstractmethod
+    async def send(self, chat: ChatRef, reply: Reply) -> str | None:
+        """Show ``reply`` in ``chat``; returns the platform's message id if it has one."""
+
+    async def acknowledge(self, action: ButtonAction) -> None:  # noqa: B027
+        """Tell the platform a button press was received (Telegram shows a spinner until then)."""

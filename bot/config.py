@@ -1,0 +1,84 @@
+"""Settings from the environment (``CANDIBOT_*``) and an optional TOML file.
+
+Secrets (the identity key, later tokens) come only from the environment or
+from files outside the repository.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+log = logging.getLogger(__name__)
+
+#: The TOML file read when it exists; ``CANDIBOT_CONFIG`` names another.
+DEFAULT_CONFIG_FILE = "candibot.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CANDIBOT_", extra="ignore")
+
+    database_url: str = "sqlite:///var/candibot.sqlite"
+    #: The key behind user pseudonyms: hex or base64, at least 32 bytes.
+    identity_key: SecretStr | None = None
+    #: Used when ``identity_key`` is not set; created (mode 0600) if missing.
+    identity_key_file: Path = Path("var/identity.key")
+    default_language: str = "zh_CN"
+    #: An unfinished flow is forgotten after this many hours.
+    state_ttl_hours: int = 24
+    log_level: str = "WARNING"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("CANDIBOT_CONFIG", DEFAULT_CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+            file_secret_settings,
+        )
+
+
+def decode_key(text: str) -> bytes:
+    text = text.strip()
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        pass
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise ValueError("the identity key must be hex or base64") from exc
+
+
+def load_identity_key(settings: Settings) -> bytes:
+    """The key from the environment, else from its file, created on first use."""
+    if settings.identity_key is not None:
+        return decode_key(settings.identity_key.get_secret_value())
+    path = settings.identity_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+        log.warning("created a new identity key in %s; back it up apart from the database", path)
+    return decode_key(path.read_text())

@@ -1,0 +1,55 @@
+"""What a handler gets for one event, and what it may return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from bot.core.events import Event
+from bot.core.i18n import Catalogs, Gettext
+from bot.core.replies import Reply
+from bot.core.state import IDLE, ConversationState
+
+U = TypeVar("U")
+
+Replies = Reply | Sequence[Reply] | None
+
+
+@dataclass
+class Context(Generic[U]):
+    """One event being handled, inside one database transaction.
+
+    ``unit`` is the storage unit of work (typed by the handlers, opaque here).
+    ``user`` is the keyed pseudonym of the sender, never the raw platform id.
+    A handler moves the conversation on by assigning ``state``.
+    """
+
+    event: Event
+    user: str
+    language: str
+    unit: U
+    catalogs: Catalogs
+    #: The state as it was loaded, before any handler changed it.
+    previous: ConversationState = IDLE
+    state: ConversationState = IDLE
+    language_changed: bool = field(default=False, init=False)
+
+    def _(self, message: str) -> str:
+        return self.gettext(message)
+
+    @property
+    def gettext(self) -> Gettext:
+        return self.catalogs.gettext(self.language)
+
+    def set_language(self, language: str) -> None:
+        self.language = self.catalogs.choose(language)
+        self.language_changed = True
+
+
+def as_list(replies: Replies) -> list[Reply]:
+    if replies is None:
+        return []
+    if isinstance(replies, Reply):
+        return [replies]
+    return list(replies)

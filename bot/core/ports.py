@@ -1,0 +1,40 @@
+"""What the core needs from storage, as protocols storage satisfies without importing us."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar
+
+
+class Unit(Protocol):
+    """One database transaction around one event.
+
+    Leaving the context manager normally commits; an exception rolls back, so a
+    failing handler leaves nothing half-written.
+    """
+
+    async def claim_event(self, key: str) -> bool:
+        """Record that the event was handled; False if it already was (a redelivery)."""
+
+    async def load_conversation(
+        self, key: str, ttl: timedelta
+    ) -> tuple[str | None, dict[str, Any]]:
+        """The conversation's step and data, locked for this transaction.
+
+        ``(None, {})`` when there is none or it is older than ``ttl``.
+        """
+
+    async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
+        """Store the state; an idle state (no step, no data) deletes the row."""
+
+    async def load_language(self, user: str) -> str | None: ...
+
+    async def save_language(self, user: str, language: str) -> None: ...
+
+
+U_co = TypeVar("U_co", bound=Unit, covariant=True)
+
+
+class UnitFactory(Protocol[U_co]):
+    def __call__(self) -> AbstractAsyncContextManager[U_co]: ...

@@ -1,0 +1,134 @@
+"""Routes an event to the handler that owns it.
+
+- Commands go to their handler whatever step the conversation is in; a command
+  ends any unfinished flow first (``ctx.previous`` still shows it).
+- Button payloads are ``prefix:args``; an action bound to a step runs only while
+  the conversation is at that step, otherwise the button has expired.
+- Free text goes to the handler of the current step, else to the text fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.core.context import Context, Replies, U
+from bot.core.events import ButtonAction, Command, TextMessage
+from bot.core.state import IDLE
+
+Handler = Callable[[Context[U]], Awaitable[Replies]]
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    #: Shown in /help and in the platforms' command menus, as an untranslated msgid.
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Action(Generic[U]):
+    handler: Handler[U]
+    step: str | None
+
+
+class Router(Generic[U]):
+    def __init__(self) -> None:
+        self._commands: dict[str, Handler[U]] = {}
+        self.command_specs: list[CommandSpec] = []
+        self._actions: dict[str, _Action[U]] = {}
+        self._steps: dict[str, Handler[U]] = {}
+        self._text: Handler[U] | None = None
+        self._unknown_command: Handler[U] | None = None
+        self._stale_action: Handler[U] | None = None
+
+    # Registration -----------------------------------------------------
+
+    def command(
+        self, *names: str, description: str | None = None
+    ) -> Callable[[Handler[U]], Handler[U]]:
+        def register(fn: Handler[U]) -> Handler[U]:
+            for i, name in enumerate(names):
+                self._claim(self._commands, name, fn, "command")
+                self.command_specs.append(CommandSpec(name, description if i == 0 else None))
+            return fn
+
+        return register
+
+    def action(self, prefix: str, *, step: str | None = None) -> Callable[[Handler[U]], Handler[U]]:
+        if ":" in prefix:
+            raise ValueError("an action prefix cannot contain ':'")
+
+        def register(fn: Handler[U]) -> Handler[U]:
+            self._claim(self._actions, prefix, _Action(fn, step), "action")
+            return fn
+
+        return register
+
+    def step(self, name: str) -> Callable[[Handler[U]], Handler[U]]:
+        def register(fn: Handler[U]) -> Handler[U]:
+            self._claim(self._steps, name, fn, "step")
+            return fn
+
+        return register
+
+    def text(self, fn: Handler[U]) -> Handler[U]:
+        self._text = fn
+        return fn
+
+    def unknown_command(self, fn: Handler[U]) -> Handler[U]:
+        self._unknown_command = fn
+        return fn
+
+    def stale_action(self, fn: Handler[U]) -> Handler[U]:
+        self._stale_action = fn
+        return fn
+
+    def include(self, other: Router[U]) -> None:
+        for name, fn in other._commands.items():
+            self._claim(self._commands, name, fn, "command")
+        self.command_specs.extend(other.command_specs)
+        for prefix, action in other._actions.items():
+            self._claim(self._actions, prefix, action, "action")
+        for step, fn in other._steps.items():
+            self._claim(self._steps, step, fn, "step")
+        self._text = other._text or self._text
+        self._unknown_command = other._unknown_command or self._unknown_command
+        self._stale_action = other._stale_action or self._stale_action
+
+    @staticmethod
+    def _claim(table: dict[str, V], key: str, value: V, kind: str) -> None:
+        if key in table:
+            raise ValueError(f"{kind} {key!r} is registered twice")
+        table[key] = value
+
+    # Dispatch ---------------------------------------------------------
+
+    @property
+    def command_names(self) -> list[str]:
+        return list(self._commands)
+
+    def resolve(self, ctx: Context[U]) -> Handler[U] | None:
+        """The handler for ``ctx.event``; may reset ``ctx.state`` for a command."""
+        event = ctx.event
+        if isinstance(event, Command):
+            ctx.state = IDLE
+            return self._commands.get(event.name, self._unknown_command)
+        if isinstance(event, ButtonAction):
+            prefix = event.payload.partition(":")[0]
+            action = self._actions.get(prefix)
+            if action is None or (action.step is not None and action.step != ctx.state.step):
+                return self._stale_action
+            return action.handler
+        if isinstance(event, TextMessage):
+            step = ctx.state.step
+            if step is None:
+                return self._text
+            if step in self._steps:
+                return self._steps[step]
+            # A step no handler knows (an older release's flow) is dropped.
+            ctx.state = IDLE
+            return self._text
+        return None

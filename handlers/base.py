@@ -1,0 +1,33 @@
+"""What every handler module shares: the context type and a router of the right type."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import ButtonAction, Command, TextMessage
+from bot.core.i18n import N_
+from bot.core.router import Router
+from storage.unit import StoreUnit
+
+Ctx = Context[StoreUnit]
+
+EXPIRED = N_("That button has expired. Type /start to begin again.")
+
+
+def new_router() -> Router[StoreUnit]:
+    return Router()
+
+
+def action_arg(ctx: Ctx) -> str:
+    """What follows ``prefix:`` in a button payload."""
+    event = ctx.event
+    return event.payload.partition(":")[2] if isinstance(event, ButtonAction) else ""
+
+
+def command_args(ctx: Ctx) -> str:
+    event = ctx.event
+    return event.args if isinstance(event, Command) else ""
+
+
+def message_text(ctx: Ctx) -> str:
+    event = ctx.event
+    return event.text.strip() if isinstance(event, TextMessage) else ""

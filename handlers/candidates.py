@@ -1,0 +1,221 @@
+"""Finding candidates by name and showing their profiles: /search, /candidate, plain text."""
+
+from __future__ import annotations
+
+from bot.core.markup import Text, bold, fmt, italic, join, plain
+from bot.core.replies import Button, Reply
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.labels import (
+    ELECTION_STATUSES,
+    NOMINATIONS,
+    STAGES,
+    TOPICS,
+    label,
+    long_date,
+)
+from handlers.start import DEMO_NOTICE, HELP
+from storage.candidates import (
+    CandidacySummary,
+    Profile,
+    candidacy_profile,
+    search_candidacies,
+)
+from storage.models import Nomination
+
+router = new_router()
+
+PAGE_SIZE = 8
+ASK_SEARCH = "search.ask"
+ASK_CANDIDATE = "candidate.ask"
+
+
+# Rendering -----------------------------------------------------------------
+
+
+def district_label(ctx: Ctx, item: CandidacySummary) -> Text:
+    if item.district_number is not None:
+        return fmt(
+            ctx._("{area}, electoral district {number}"),
+            area=item.area_name,
+            number=str(item.district_number),
+        )
+    return fmt(ctx._("{area}, {district}"), area=item.area_name, district=item.district_name)
+
+
+def profile_line(ctx: Ctx, item: CandidacySummary) -> Text:
+    """One line that identifies a candidacy: name, district, stage, how nominated."""
+    line = fmt(
+        ctx._("{number}. {name} ({pinyin}) · {district} · {stage} · {nomination}"),
+        number=str(item.id),
+        name=bold(item.name),
+        pinyin=item.pinyin,
+        district=district_label(ctx, item),
+        stage=label(STAGES, item.stage, ctx._),
+        nomination=label(NOMINATIONS, item.nomination, ctx._),
+    )
+    if item.demo:
+        line += " " + ctx._("[demo]")
+    return line
+
+
+def election_line(ctx: Ctx, item: CandidacySummary) -> Text:
+    status = label(ELECTION_STATUSES, item.election_status, ctx._)
+    if item.election_day is None:
+        return fmt(ctx._("Election day: not announced yet ({status})"), status=status)
+    return fmt(
+        ctx._("Election day: {date} ({status})"),
+        date=long_date(item.election_day, ctx.language),
+        status=status,
+    )
+
+
+def render_profile(ctx: Ctx, profile: Profile) -> Reply:
+    item = profile.summary
+    lines: list[Text] = [profile_line(ctx, item)]
+    if profile.verified:
+        lines.append(plain("✔ " + ctx._("A verified account speaks for this candidate.")))
+    if profile.aliases:
+        lines.append(fmt(ctx._("Also known as: {names}"), names="、".join(profile.aliases)))
+    lines.append(
+        fmt(
+            ctx._("Electoral district: {district} ({seats} seats)"),
+            district=item.district_name,
+            seats=str(item.seats),
+        )
+    )
+    if item.nomination == Nomination.voters_joint and item.nominator_count:
+        lines.append(
+            fmt(
+                ctx._("Nominated jointly by {count} voters (Election Law Art. 30)."),
+                count=str(item.nominator_count),
+            )
+        )
+    lines.append(election_line(ctx, item))
+    if profile.points:
+        lines.append(bold(ctx._("Platform:")))
+        for point in profile.points:
+            text = plain(point.text)
+            if point.language != ctx.language:
+                text += " " + italic(ctx._("(not translated)"))
+            lines.append(
+                fmt(ctx._("• {topic}: {text}"), topic=label(TOPICS, point.topic, ctx._), text=text)
+            )
+    else:
+        lines.append(plain(ctx._("No platform published yet.")))
+    if item.demo:
+        lines.append(italic(ctx._(DEMO_NOTICE)))
+    return Reply.of(join(lines))
+
+
+def render_results(
+    ctx: Ctx, query: str, items: tuple[CandidacySummary, ...], offset: int, has_more: bool
+) -> Reply:
+    lines = [fmt(ctx._("Candidates matching “{query}”:"), query=query)]
+    lines += [profile_line(ctx, item) for item in items]
+    buttons = [[Button(f"{item.name} · {item.area_name}", f"cand:{item.id}")] for item in items]
+    paging = []
+    if offset > 0:
+        paging.append(Button(ctx._("‹ Previous"), f"srch:{max(offset - PAGE_SIZE, 0)}"))
+    if has_more:
+        paging.append(Button(ctx._("Next ›"), f"srch:{offset + PAGE_SIZE}"))
+    return Reply.of(join(lines), [*buttons, paging])
+
+
+def no_match(ctx: Ctx, query: str) -> Reply:
+    return Reply.of(
+        join(
+            [
+                fmt(ctx._("I found no candidate called “{query}”."), query=query),
+                plain(
+                    ctx._(
+                        "Try the name in characters (王芳), in pinyin (wang fang) "
+                        "or by its initials (wf)."
+                    )
+                ),
+            ]
+        )
+    )
+
+
+# Flows ---------------------------------------------------------------------
+
+
+async def search(ctx: Ctx, query: str, offset: int = 0) -> Reply:
+    page = await search_candidacies(ctx.unit.session, query, limit=PAGE_SIZE, offset=offset)
+    if not page.items:
+        return no_match(ctx, query)
+    if offset == 0 and len(page.items) == 1 and not page.has_more:
+        return await show_profile(ctx, page.items[0].id)
+    # Remember the query for the paging buttons: it would not fit in 64 bytes of payload.
+    ctx.state = ctx.state.at(None, query=query)
+    return render_results(ctx, query, page.items, offset, page.has_more)
+
+
+async def show_profile(ctx: Ctx, candidacy_id: int) -> Reply:
+    profile = await candidacy_profile(ctx.unit.session, candidacy_id, ctx.language)
+    if profile is None:
+        return Reply.of(
+            fmt(ctx._("There is no candidate number {number}."), number=str(candidacy_id))
+        )
+    return render_profile(ctx, profile)
+
+
+def ask_for_name(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.at(ASK_SEARCH)
+    return Reply.of(ctx._("Whom are you looking for? Send a name in characters or pinyin."))
+
+
+async def lookup(ctx: Ctx, text: str) -> Reply:
+    """A number opens that candidacy; anything else is a name search."""
+    ctx.state = ctx.state.at(None)
+    if text.isdigit():
+        return await show_profile(ctx, int(text))
+    return await search(ctx, text)
+
+
+@router.command("search", "s", description=HELP[1][1])
+async def search_command(ctx: Ctx) -> Reply:
+    query = command_args(ctx)
+    return await search(ctx, query) if query else ask_for_name(ctx)
+
+
+@router.command("candidate", "c", description=HELP[2][1])
+async def candidate_command(ctx: Ctx) -> Reply:
+    query = command_args(ctx)
+    if query:
+        return await lookup(ctx, query)
+    ctx.state = ctx.state.at(ASK_CANDIDATE)
+    return Reply.of(ctx._("Which candidate? Send their number or name, or /cancel."))
+
+
+@router.step(ASK_SEARCH)
+async def search_answer(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.at(None)
+    return await search(ctx, message_text(ctx))
+
+
+@router.step(ASK_CANDIDATE)
+async def candidate_answer(ctx: Ctx) -> Reply:
+    return await lookup(ctx, message_text(ctx))
+
+
+@router.text
+async def free_text(ctx: Ctx) -> Reply:
+    return await search(ctx, message_text(ctx))
+
+
+@router.action("cand")
+async def candidate_button(ctx: Ctx) -> Reply:
+    arg = action_arg(ctx)
+    if not arg.isdigit():
+        return Reply.of(ctx._(EXPIRED))
+    return await show_profile(ctx, int(arg))
+
+
+@router.action("srch")
+async def page_button(ctx: Ctx) -> Reply:
+    query = ctx.state.data.get("query")
+    arg = action_arg(ctx)
+    if not isinstance(query, str) or not arg.isdigit():
+        return Reply.of(ctx._(EXPIRED))
+    return await search(ctx, query, offset=int(arg))

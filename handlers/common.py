@@ -1,0 +1,37 @@
+"""/cancel and the answers for what no feature claims: unknown commands, expired buttons."""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.core.events import Command
+from bot.core.markup import fmt, join, plain
+from bot.core.replies import Reply
+from handlers.base import EXPIRED, Ctx, new_router
+from handlers.start import HELP
+
+router = new_router()
+
+
+@router.command("cancel", description=HELP[4][1])
+async def cancel(ctx: Ctx) -> Reply:
+    if ctx.previous.step is None:
+        return Reply.of(ctx._("There is nothing to cancel."))
+    return Reply.of(ctx._("Cancelled. Nothing was kept."))
+
+
+@router.unknown_command
+async def unknown_command(ctx: Ctx) -> Reply:
+    name = ctx.event.name if isinstance(ctx.event, Command) else ""
+    known = [command for command, _ in HELP]
+    lines = [fmt(ctx._("I do not know the command /{name}."), name=name)]
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        lines.append(fmt(ctx._("Did you mean /{name}?"), name=close[0]))
+    lines.append(plain(ctx._("Type /help to see what I can do.")))
+    return Reply.of(join(lines))
+
+
+@router.stale_action
+async def stale_action(ctx: Ctx) -> Reply:
+    return Reply.of(ctx._(EXPIRED))

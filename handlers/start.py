@@ -1,0 +1,90 @@
+"""/start and /help: what the bot does, in the user's language."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from bot.core.i18n import N_
+from bot.core.markup import Text, bold, join, plain
+from bot.core.replies import Button, Reply
+from handlers.base import Ctx, action_arg, new_router
+from storage.models import Election
+from storage.roles import roles_of
+
+router = new_router()
+
+#: The commands listed in /help and in the platforms' command menus, in this order.
+HELP = (
+    ("start", N_("what this bot does")),
+    ("search", N_("find a candidate by name, in characters or pinyin")),
+    ("candidate", N_("a candidate's profile, by number or name")),
+    ("language", N_("中文 / English")),
+    ("cancel", N_("stop what you are doing")),
+    ("help", N_("this list")),
+)
+
+DEMO_NOTICE = N_("Demo data: every candidate shown here is fictional.")
+
+
+async def demo_notice(ctx: Ctx) -> Text:
+    has_demo = await ctx.unit.session.scalar(select(exists().where(Election.demo.is_(True))))
+    return plain(ctx._(DEMO_NOTICE)) if has_demo else Text()
+
+
+async def role_line(ctx: Ctx) -> Text:
+    roles = await roles_of(ctx.unit.session, ctx.event.sender.platform, ctx.event.sender.id)
+    if roles.is_admin:
+        return plain(ctx._("You are signed in as an administrator."))
+    if roles.is_moderator:
+        return plain(ctx._("You are signed in as a moderator."))
+    if roles.candidacy_ids:
+        return plain(ctx._("Your account speaks for a verified candidate."))
+    return Text()
+
+
+def menu(ctx: Ctx) -> list[list[Button]]:
+    return [
+        [Button(ctx._("Search a candidate"), "menu:search")],
+        [Button(ctx._("Help"), "menu:help"), Button(ctx._("Language / 语言"), "menu:language")],
+    ]
+
+
+@router.command("start", description=HELP[0][1])
+async def start(ctx: Ctx) -> Reply:
+    parts = [
+        bold(ctx._("Welcome to candibot.")),
+        plain(
+            ctx._(
+                "I tell you who is standing in your local people's congress election, "
+                "what each candidate stands for, and when the vote is."
+            )
+        ),
+        plain(ctx._("Type a candidate's name, in characters or pinyin, to look them up.")),
+        await role_line(ctx),
+        await demo_notice(ctx),
+    ]
+    return Reply.of(join(part for part in parts if part), menu(ctx))
+
+
+def help_text(ctx: Ctx) -> Text:
+    lines: list[Text] = [bold(ctx._("What I can do:"))]
+    lines += [plain(f"/{name} — {ctx._(description)}") for name, description in HELP]
+    lines.append(plain(ctx._("Or just type a name to search for a candidate.")))
+    return join(lines)
+
+
+@router.command("help", description=HELP[5][1])
+async def help_command(ctx: Ctx) -> Reply:
+    return Reply.of(help_text(ctx))
+
+
+@router.action("menu")
+async def menu_action(ctx: Ctx) -> Reply:
+    from handlers import candidates, language
+
+    choice = action_arg(ctx)
+    if choice == "search":
+        return candidates.ask_for_name(ctx)
+    if choice == "language":
+        return language.choices(ctx)
+    return Reply.of(help_text(ctx))

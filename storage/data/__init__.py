@@ -1,0 +1,1 @@
+"""Data files shipped with candibot (demo dataset, administrative divisions)."""

@@ -1,0 +1,370 @@
+"""The schema. Alembic migrations in ``storage/migrations`` create it; tests compare the two."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
+
+from storage.types import UTCDateTime, key_string, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _one_of(column: str, values: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or f"{column}_allowed")
+
+
+# Vocabularies --------------------------------------------------------------
+
+
+class AreaLevel(StrEnum):
+    province = "province"
+    prefecture = "prefecture"
+    county = "county"
+    township = "township"
+    village = "village"
+
+
+class ElectionLevel(StrEnum):
+    county = "county"
+    township = "township"
+
+
+class ElectionStatus(StrEnum):
+    expected = "expected"
+    announced = "announced"
+    confirmed = "confirmed"
+    postponed = "postponed"
+    held = "held"
+
+
+class Stage(StrEnum):
+    nominated = "nominated"
+    official = "official"
+    elected = "elected"
+    not_elected = "not_elected"
+    withdrawn = "withdrawn"
+
+
+class Nomination(StrEnum):
+    party = "party"
+    organisation = "organisation"
+    voters_joint = "voters_joint"
+
+
+class Topic(StrEnum):
+    housing = "housing"
+    elderly_care = "elderly_care"
+    sanitation = "sanitation"
+    labour_rights = "labour_rights"
+    parking_parks = "parking_parks"
+    energy = "energy"
+    transparency = "transparency"
+    education = "education"
+    transport = "transport"
+    environment = "environment"
+    other = "other"
+
+
+class Moderation(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class StaffRole(StrEnum):
+    admin = "admin"
+    moderator = "moderator"
+
+
+class KeyKind(StrEnum):
+    hanzi = "hanzi"
+    pinyin = "pinyin"
+    initials = "initials"
+
+
+# Places and elections ------------------------------------------------------
+
+
+class Area(Base):
+    """An administrative division, by its GB/T 2260 (or statistics) code."""
+
+    __tablename__ = "areas"
+    __table_args__ = (_one_of("level", AreaLevel),)
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+
+
+class Election(Base):
+    __tablename__ = "elections"
+    __table_args__ = (_one_of("level", ElectionLevel), _one_of("status", ElectionStatus))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable id for imports and exports.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    #: None while the date has not been announced.
+    election_day: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ElectionStatus.expected)
+    source: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Demo data is labelled as such wherever it is shown.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    area: Mapped[Area] = relationship()
+    districts: Mapped[list[ElectoralDistrict]] = relationship(back_populates="election")
+
+
+district_areas = Table(
+    "district_areas",
+    Base.metadata,
+    Column(
+        "district_id", ForeignKey("electoral_districts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("area_code", ForeignKey("areas.code"), primary_key=True, index=True),
+)
+
+
+class ElectoralDistrict(Base):
+    """A 选区: elects one to three deputies (Election Law Art. 25)."""
+
+    __tablename__ = "electoral_districts"
+    __table_args__ = (CheckConstraint("seats BETWEEN 1 AND 3", name="seats_1_to_3"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("elections.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(128))
+    seats: Mapped[int] = mapped_column(Integer)
+
+    election: Mapped[Election] = relationship(back_populates="districts")
+    areas: Mapped[list[Area]] = relationship(secondary=district_areas)
+
+
+# People and candidacies ----------------------------------------------------
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    #: In Simplified characters.
+    name: Mapped[str] = mapped_column(String(32))
+    #: For display, with tone marks: "Zēng Lìxīn".
+    pinyin: Mapped[str] = mapped_column(String(128))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    search_keys: Mapped[list[PersonSearchKey]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PersonSearchKey(Base):
+    """Normalised spellings of a name, computed once at write time (storage.search_keys)."""
+
+    __tablename__ = "person_search_keys"
+    __table_args__ = (
+        _one_of("kind", KeyKind),
+        Index("ix_person_search_keys_key", "key"),
+        UniqueConstraint("person_id", "kind", "key", name="uq_person_search_keys_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(key_string(96))
+
+
+class Candidacy(Base):
+    __tablename__ = "candidacies"
+    __table_args__ = (
+        _one_of("stage", Stage),
+        _one_of("nomination", Nomination),
+        # Election Law Art. 30: a joint nomination needs at least ten voters.
+        CheckConstraint(
+            "nomination <> 'voters_joint' OR nominator_count IS NULL OR nominator_count >= 10",
+            name="voters_joint_needs_ten",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("electoral_districts.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.nominated)
+    nomination: Mapped[str] = mapped_column(String(16))
+    nominator_count: Mapped[int | None] = mapped_column(Integer)
+
+    person: Mapped[Person] = relationship()
+    district: Mapped[ElectoralDistrict] = relationship()
+    points: Mapped[list[PlatformPoint]] = relationship(
+        back_populates="candidacy", order_by="PlatformPoint.position"
+    )
+
+
+class PlatformPoint(Base):
+    """One plank of a platform; its wording lives in append-only revisions."""
+
+    __tablename__ = "platform_points"
+    __table_args__ = (_one_of("topic", Topic),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(
+        ForeignKey("candidacies.id", ondelete="CASCADE"), index=True
+    )
+    topic: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="points")
+    revisions: Mapped[list[PlatformPointRevision]] = relationship(
+        back_populates="point", order_by="PlatformPointRevision.id"
+    )
+
+
+class PlatformPointRevision(Base):
+    """A dated wording of a platform point in one language. Never rewritten: a
+    change is a new revision, and only its moderation status may move."""
+
+    __tablename__ = "platform_point_revisions"
+    __table_args__ = (_one_of("status", Moderation),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(
+        ForeignKey("platform_points.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=Moderation.pending)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    point: Mapped[PlatformPoint] = relationship(back_populates="revisions")
+
+
+@event.listens_for(PlatformPointRevision, "before_update")
+def _revisions_are_append_only(_mapper: Any, _conn: Any, target: PlatformPointRevision) -> None:
+    for column in ("point_id", "language", "text", "created_at"):
+        if get_history(target, column).has_changes():
+            raise ValueError("platform point revisions are append-only; add a new revision")
+
+
+# Conversations and identities ----------------------------------------------
+
+
+class Conversation(Base):
+    """Where a multi-step flow stands, keyed by a pseudonym of (chat, sender)."""
+
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessedEvent(Base):
+    """Pseudonyms of handled platform events, so a redelivery is a no-op."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: To the day only, for pruning.
+    day: Mapped[date] = mapped_column(Date, index=True)
+
+
+class UserPreference(Base):
+    __tablename__ = "user_preferences"
+
+    #: The user's pseudonym (keyed HMAC of platform and user id).
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+
+
+class StaffMember(Base):
+    """Admins and moderators: raw platform ids, because the bot must reach them."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        _one_of("role", StaffRole),
+        UniqueConstraint("platform", "user_id", name="uq_staff_identity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CandidateAccount(Base):
+    """A platform account that speaks for a candidacy once it has claimed it."""
+
+    __tablename__ = "candidate_accounts"
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "platform", "user_id", name="uq_candidate_accounts_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(
+        ForeignKey("candidacies.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(255))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Every moderator action, and every refused attempt at one. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: A staff identity ("telegram:123"), or a pseudonym for a refused citizen.
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

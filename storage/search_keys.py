@@ -1,0 +1,181 @@
+"""Search keys for personal names: computed once when a name is written, then indexed.
+
+A name gets keys of three kinds:
+- ``hanzi``: the name (and each alias) in Simplified characters;
+- ``pinyin``: toneless full pinyin without spaces, once per reading of the
+  surname ("zenglixin", "cenglixin") and with ü typed both as v and as u;
+- ``initials``: the first letter of each syllable ("zlx", "clx").
+
+A query is normalised the same way (``query_key``), so "Zēng Lìxīn",
+"zeng lixin", "zenglixin" and "zlx" all meet the keys of 曾立新.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from opencc import OpenCC
+from pypinyin import Style, lazy_pinyin
+
+from storage.models import KeyKind
+
+#: Surnames whose reading as a surname differs from a character's everyday
+#: reading, or that users type in more than one way. The first reading is the
+#: correct one (with tone, for display); the others are what people also type.
+SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    "曾": ("zēng", "céng"),
+    "单": ("shàn", "dān"),
+    "覃": ("qín", "tán"),
+    "解": ("xiè", "jiě"),
+    "区": ("ōu", "qū"),
+    "仇": ("qiú", "chóu"),
+    "朴": ("piáo", "pǔ"),
+    "查": ("zhā", "chá"),
+    "盖": ("gě", "gài"),
+    "乐": ("yuè", "lè"),
+    "翟": ("zhái", "dí"),
+    "缪": ("miào", "móu"),
+    "种": ("chóng", "zhǒng"),
+    "燕": ("yān", "yàn"),
+    "纪": ("jǐ", "jì"),
+    "华": ("huà", "huá"),
+    "任": ("rén", "rèn"),
+    "员": ("yùn", "yuán"),
+    "繁": ("pó", "fán"),
+    "句": ("gōu", "jù"),
+    "召": ("shào", "zhào"),
+    "宓": ("mì", "fú"),
+    "冼": ("xiǎn",),
+    "柏": ("bǎi", "bó"),
+    "秘": ("bì", "mì"),
+    "隗": ("wěi", "kuí"),
+    "祭": ("zhài", "jì"),
+    "尉迟": ("yùchí", "wèichí"),
+    "万俟": ("mòqí", "wànsì"),
+    "长孙": ("zhǎngsūn", "chángsūn"),
+    "澹台": ("tántái", "dàntái"),
+}
+
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳", "司马", "诸葛", "上官", "司徒", "东方", "皇甫", "令狐", "尉迟", "万俟",
+        "长孙", "澹台", "慕容", "公孙", "夏侯", "宇文", "轩辕", "端木", "西门", "独孤",
+        "南宫", "呼延", "闻人", "申屠", "钟离", "宗政", "濮阳", "公冶", "太叔", "赫连",
+    }
+)  # fmt: skip
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_NOT_LATIN = re.compile(r"[^a-z]")
+
+
+@cache
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    return str(_t2s().convert(text))
+
+
+def has_hanzi(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def strip_tones(syllables: str) -> str:
+    """ "Lǚ Zēng" -> "lv zeng": tone marks dropped, ü written as v, lower case."""
+    out: list[str] = []
+    for char in unicodedata.normalize("NFD", syllables.lower()):
+        if char == "\u0308":  # the diaeresis of ü
+            out[-1] = "v"
+        elif unicodedata.category(char) != "Mn":
+            out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@lru_cache(maxsize=65536)
+def _char_reading(char: str) -> str:
+    """The everyday toned reading of one character (cached: names reuse few characters)."""
+    return str(lazy_pinyin(char, style=Style.TONE)[0])
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(surname, given name); compound surnames are recognised."""
+    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2], name[2:]
+    return name[:1], name[1:]
+
+
+def surname_readings(surname: str) -> tuple[str, ...]:
+    """Toned readings of a surname, the correct one first."""
+    if surname in SURNAME_READINGS:
+        return SURNAME_READINGS[surname]
+    return ("".join(_char_reading(c) for c in surname),)
+
+
+def display_pinyin(name: str) -> str:
+    """ "曾立新" -> "Zēng Lìxīn"."""
+    surname, given = split_name(simplified(name))
+    family = surname_readings(surname)[0]
+    given_pinyin = "".join(_char_reading(c) for c in given)
+    return " ".join(part[:1].upper() + part[1:] for part in (family, given_pinyin) if part)
+
+
+def _syllables(name: str) -> list[list[str]]:
+    """Each reading of a name as a list of toneless syllables (one list per surname reading)."""
+    surname, given = split_name(name)
+    given_syllables = [strip_tones(_char_reading(c)) for c in given]
+    readings = []
+    for reading in surname_readings(surname):
+        if len(surname) == 1:
+            family = [strip_tones(reading)]
+        else:  # split a compound surname's reading per character
+            family = [strip_tones(_char_reading(c)) for c in surname]
+            joined = strip_tones(reading)
+            if "".join(family) != joined:
+                family = [joined[: len(family[0])], joined[len(family[0]) :]]
+        readings.append(family + given_syllables)
+    return readings
+
+
+def _u_variants(key: str) -> set[str]:
+    """ü is typed as v or as u; offer both."""
+    return {key, key.replace("v", "u")} if "v" in key else {key}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchKey:
+    kind: KeyKind
+    key: str
+
+
+def name_keys(name: str, aliases: tuple[str, ...] | list[str] = ()) -> set[SearchKey]:
+    keys: set[SearchKey] = set()
+    for spelling in (name, *aliases):
+        simple = simplified(spelling.strip())
+        if not simple:
+            continue
+        keys.add(SearchKey(KeyKind.hanzi, simple))
+        for syllables in _syllables(simple):
+            for full in _u_variants("".join(syllables)):
+                keys.add(SearchKey(KeyKind.pinyin, _NOT_LATIN.sub("", full)))
+            keys.add(SearchKey(KeyKind.initials, "".join(s[:1] for s in syllables)))
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class QueryKey:
+    kinds: tuple[KeyKind, ...]
+    key: str
+
+
+def query_key(query: str) -> QueryKey | None:
+    """What to look up for a user's query; None if nothing searchable is left."""
+    text = unicodedata.normalize("NFKC", query).strip()
+    if has_hanzi(text):
+        key = "".join(_CJK.findall(simplified(text)))
+        return QueryKey((KeyKind.hanzi,), key) if key else None
+    key = _NOT_LATIN.sub("", strip_tones(text))
+    return QueryKey((KeyKind.pinyin, KeyKind.initials), key) if key else None

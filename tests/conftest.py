@@ -1,0 +1,130 @@
+"""Shared fixtures: real SQLite files and the local PostgreSQL, never a mock of our code.
+
+``db_url`` runs a test once on SQLite and once on PostgreSQL. PostgreSQL is
+used when CANDIBOT_TEST_POSTGRES_URL is set; each test gets a schema of its own.
+Unset, those runs are skipped, unless CI=true, where a missing or unreachable
+PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import App, build_app
+from storage.dataset import load_dataset, read_packaged
+from storage.db import make_engine, upgrade
+from storage.unit import unit_factory
+
+PG_URL = os.environ.get("CANDIBOT_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_KEY = bytes(range(32))
+
+
+def _postgres_available() -> bool:
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but CANDIBOT_TEST_POSTGRES_URL is not set")
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy, which is faster than migrating."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+
+    async def build() -> None:
+        engine = make_engine(f"sqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()  # closing the last connection folds the WAL into the file
+
+    asyncio.run(build())
+    return path
+
+
+async def _new_pg_schema() -> tuple[str, str]:
+    assert PG_URL
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OSError as exc:  # connection refused and the like
+        await admin.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    await admin.dispose()
+    return schema, f"{PG_URL}?search_path={schema}"
+
+
+async def _drop_pg_schema(schema: str) -> None:
+    assert PG_URL
+    admin = make_engine(PG_URL)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[str]:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        path = tmp_path / "candibot.sqlite"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if not _postgres_available():
+        pytest.skip("CANDIBOT_TEST_POSTGRES_URL is not set")
+    schema, url = await _new_pg_schema()
+    engine = make_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    try:
+        yield url
+    finally:
+        await _drop_pg_schema(schema)
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def demo_engine(engine: AsyncEngine) -> AsyncEngine:
+    async with unit_factory(engine)() as unit:
+        await load_dataset(unit.session, read_packaged())
+    return engine
+
+
+@pytest.fixture
+async def app(db_url: str) -> AsyncIterator[App]:
+    """The whole bot on a database holding the demo dataset."""
+    app = await build_app(db_url, TEST_KEY, migrate=False)
+    async with unit_factory(app.engine)() as unit:
+        await load_dataset(unit.session, read_packaged())
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+def chat(app: App) -> Iterator[MemoryAdapter]:
+    """An in-memory chat wired to ``app``: ``await chat.say("/start")``."""
+    adapter = MemoryAdapter()
+    adapter.attach(app.sink_for(adapter))
+    yield adapter

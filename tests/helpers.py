@@ -1,0 +1,17 @@
+"""Small helpers for reading what the bot answered."""
+
+from __future__ import annotations
+
+from bot.core.replies import Reply
+
+
+def texts(replies: list[Reply]) -> str:
+    return "\n".join(reply.text.plain for reply in replies)
+
+
+def payloads(replies: list[Reply]) -> list[str]:
+    return [button.payload for reply in replies for row in reply.buttons for button in row]
+
+
+def labels(replies: list[Reply]) -> list[str]:
+    return [button.label for reply in replies for row in reply.buttons for button in row]

@@ -1,0 +1,125 @@
+"""`candibot demo` as a user runs it: a real process, stdin piped, killed and restarted."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DEMO = [sys.executable, "-m", "bot.cli", "demo"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CANDIBOT_")}
+    env["CANDIBOT_CONFIG"] = str(tmp_path / "none.toml")
+    return env
+
+
+def _run(args: list[str], stdin: bytes, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        DEMO + args,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "welcome", "line"),
+    [
+        (
+            "en",
+            "Welcome to candibot.",
+            "1. 曾立新 (Zēng Lìxīn) · 西湖区, electoral district 3 · official candidate · "
+            "voter-nominated (选民联名推荐) [demo]",
+        ),
+        (
+            "zh",
+            "欢迎使用 candibot。",
+            "1. 曾立新（Zēng Lìxīn）· 西湖区第3选区 · 正式代表候选人 · 选民联名推荐 ［演示］",
+        ),
+    ],
+)
+def test_piped_demo_prints_welcome_and_profile_then_exits_0(
+    tmp_path: Path, lang: str, welcome: str, line: str
+) -> None:
+    result = _run(["--lang", lang], b"/start\n/search zeng lixin\n", tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert welcome in out
+    assert line in out
+
+
+def test_buttons_are_numbered_and_answered_by_number(tmp_path: Path) -> None:
+    result = _run(["--lang", "en"], b"/language\n2\n/start\n", tmp_path)
+    out = result.stdout.decode()
+    assert "  1) 中文\n  2) English" in out
+    assert "I will speak English with you from now on." in out
+
+
+def test_invalid_utf8_gets_a_clear_reply(tmp_path: Path) -> None:
+    result = _run(["--lang", "en"], b"\xff\xfe wang\n/start\n", tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    assert "not valid UTF-8" in out
+    assert "Welcome to candibot." in out
+
+
+def test_playing_a_moderator(tmp_path: Path) -> None:
+    result = _run(["--lang", "en", "--as", "moderator"], b"/start\n", tmp_path)
+    assert "You are signed in as a moderator." in result.stdout.decode()
+
+
+def test_an_unknown_role_is_refused(tmp_path: Path) -> None:
+    result = _run(["--as", "president"], b"", tmp_path)
+    assert result.returncode == 2
+    assert "unknown role" in result.stderr.decode()
+
+
+def _read_until(process: subprocess.Popen[bytes], marker: str, timeout: float = 60) -> str:
+    assert process.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"never saw {marker!r}; got {seen.decode(errors='replace')!r}"
+        ready, _, _ = select.select([process.stdout], [], [], remaining)
+        if ready:
+            chunk = os.read(process.stdout.fileno(), 65536)
+            assert chunk, f"process ended before {marker!r}: {seen.decode(errors='replace')!r}"
+            seen += chunk
+    return seen.decode()
+
+
+def test_a_conversation_resumes_after_the_process_is_killed(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'kept.sqlite'}"
+    first = subprocess.Popen(
+        [*DEMO, "--lang", "en", "--db", db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+    )
+    assert first.stdin is not None
+    first.stdin.write(b"/candidate\n")
+    first.stdin.flush()
+    assert "Which candidate?" in _read_until(first, "Which candidate?")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
+
+    # The answer to the question goes to a new process, which knows what was asked.
+    second = _run(["--lang", "en", "--db", db], b"1\n", tmp_path)
+    assert second.returncode == 0, second.stderr.decode()
+    assert "曾立新 (Zēng Lìxīn)" in second.stdout.decode()
+    assert (tmp_path / "kept.sqlite.key").exists(), "the identity key is kept beside the database"
