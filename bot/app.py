@@ -14,6 +14,7 @@ from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
 from bot.core.replies import Reply
 from handlers import build_router
+from handlers.policy import Policy
 from storage.db import make_engine, upgrade
 from storage.unit import StoreUnit, unit_factory
 
@@ -47,6 +48,7 @@ async def build_app(
     default_language: str = "zh_CN",
     state_ttl: timedelta = timedelta(hours=24),
     migrate: bool = True,
+    policy: Policy | None = None,
 ) -> App:
     engine = make_engine(database_url)
     if migrate:
@@ -57,5 +59,6 @@ async def build_app(
         Identity(identity_key),
         Catalogs(default=default_language),
         state_ttl=state_ttl,
+        config=policy or Policy(),
     )
     return App(engine, dispatcher)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     #: An unfinished flow is forgotten after this many hours.
     state_ttl_hours: int = 24
     log_level: str = "WARNING"
+    #: Withhold platforms and updates on election day (Election Law Art. 34).
+    quiet_on_election_day: bool = True
 
     @classmethod
     def settings_customise_sources(

@@ -7,9 +7,9 @@ from storage.unit import StoreUnit
 
 
 def build_router() -> Router[StoreUnit]:
-    from handlers import candidates, common, language, start
+    from handlers import areas, candidates, common, elections, language, rights, start, topics
 
     router: Router[StoreUnit] = Router()
-    for module in (start, language, candidates, common):
+    for module in (start, language, areas, candidates, elections, topics, rights, common):
         router.include(module.router)
     return router

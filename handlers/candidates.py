@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.markup import Text, bold, fmt, italic, join, plain
+from bot.core.markup import Text, bold, fmt, italic, join, link, plain
 from bot.core.replies import Button, Reply
+from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import (
     ELECTION_STATUSES,
@@ -13,14 +14,17 @@ from handlers.labels import (
     label,
     long_date,
 )
-from handlers.start import DEMO_NOTICE, HELP
+from handlers.policy import QUIET_NOTE, policy
+from handlers.start import DEMO_NOTICE, DESCRIPTIONS
+from storage.areas import search_areas
 from storage.candidates import (
     CandidacySummary,
     Profile,
+    SearchPage,
     candidacy_profile,
     search_candidacies,
 )
-from storage.models import Nomination
+from storage.models import Nomination, UpdateKind
 
 router = new_router()
 
@@ -91,32 +95,77 @@ def render_profile(ctx: Ctx, profile: Profile) -> Reply:
             )
         )
     lines.append(election_line(ctx, item))
-    if profile.points:
-        lines.append(bold(ctx._("Platform:")))
-        for point in profile.points:
-            text = plain(point.text)
-            if point.language != ctx.language:
-                text += " " + italic(ctx._("(not translated)"))
-            lines.append(
-                fmt(ctx._("• {topic}: {text}"), topic=label(TOPICS, point.topic, ctx._), text=text)
-            )
+    rules = policy(ctx)
+    if rules.quiet_on_election_day and item.election_day == rules.today():
+        lines.append(plain(ctx._(QUIET_NOTE)))
     else:
-        lines.append(plain(ctx._("No platform published yet.")))
+        lines += platform_lines(ctx, profile) + update_lines(ctx, profile)
     if item.demo:
         lines.append(italic(ctx._(DEMO_NOTICE)))
     return Reply.of(join(lines))
 
 
-def render_results(
-    ctx: Ctx, query: str, items: tuple[CandidacySummary, ...], offset: int, has_more: bool
-) -> Reply:
-    lines = [fmt(ctx._("Candidates matching “{query}”:"), query=query)]
-    lines += [profile_line(ctx, item) for item in items]
-    buttons = [[Button(f"{item.name} · {item.area_name}", f"cand:{item.id}")] for item in items]
+def _untranslated(ctx: Ctx, text: str, language: str) -> Text:
+    out = plain(text)
+    if language != ctx.language:
+        out += " " + italic(ctx._("(not translated)"))
+    return out
+
+
+def platform_lines(ctx: Ctx, profile: Profile) -> list[Text]:
+    if not profile.points:
+        return [plain(ctx._("No platform published yet."))]
+    lines = [bold(ctx._("Platform:"))]
+    for point in profile.points:
+        lines.append(
+            fmt(
+                ctx._("• {topic}: {text}"),
+                topic=label(TOPICS, point.topic, ctx._),
+                text=_untranslated(ctx, point.text, point.language),
+            )
+        )
+    return lines
+
+
+def update_lines(ctx: Ctx, profile: Profile) -> list[Text]:
+    lines: list[Text] = []
+    if profile.updates:
+        lines.append(bold(ctx._("Latest updates:")))
+    for update in profile.updates:
+        text = _untranslated(ctx, update.text, update.language)
+        if update.kind == UpdateKind.event and update.event_day:
+            text = fmt(
+                ctx._("Campaign event on {date} at {place}: {text}"),
+                date=long_date(update.event_day, ctx.language),
+                place=update.place or "?",
+                text=text,
+            )
+        elif update.kind == UpdateKind.withdrawal:
+            text = fmt(ctx._("Withdrew from the election: {text}"), text=text)
+        day = long_date(update.published_on, ctx.language) if update.published_on else ""
+        lines.append(fmt(ctx._("• {date}: {text}"), date=day, text=text))
+    if profile.links:
+        lines.append(bold(ctx._("Links:")))
+        lines += [
+            plain("• ") + (link(u.text or u.url, u.url) if u.url else plain(u.text))
+            for u in profile.links
+        ]
+    return lines
+
+
+def render_results(ctx: Ctx, query: str, page: SearchPage, offset: int) -> Reply:
+    if page.fuzzy:
+        heading = fmt(ctx._("No candidate is called “{query}”. Did you mean:"), query=query)
+    else:
+        heading = fmt(ctx._("Candidates matching “{query}”:"), query=query)
+    lines = [heading, *(profile_line(ctx, item) for item in page.items)]
+    buttons = [
+        [Button(f"{item.name} · {item.area_name}", f"cand:{item.id}")] for item in page.items
+    ]
     paging = []
     if offset > 0:
         paging.append(Button(ctx._("‹ Previous"), f"srch:{max(offset - PAGE_SIZE, 0)}"))
-    if has_more:
+    if page.has_more:
         paging.append(Button(ctx._("Next ›"), f"srch:{offset + PAGE_SIZE}"))
     return Reply.of(join(lines), [*buttons, paging])
 
@@ -143,12 +192,23 @@ def no_match(ctx: Ctx, query: str) -> Reply:
 async def search(ctx: Ctx, query: str, offset: int = 0) -> Reply:
     page = await search_candidacies(ctx.unit.session, query, limit=PAGE_SIZE, offset=offset)
     if not page.items:
+        places = await search_areas(ctx.unit.session, query, limit=4)
+        if places:
+            return Reply.of(
+                join(
+                    [
+                        fmt(ctx._("I found no candidate called “{query}”."), query=query),
+                        plain(ctx._("Did you mean one of these places?")),
+                    ]
+                ),
+                await place_buttons(ctx, places),
+            )
         return no_match(ctx, query)
-    if offset == 0 and len(page.items) == 1 and not page.has_more:
+    if offset == 0 and len(page.items) == 1 and not page.has_more and not page.fuzzy:
         return await show_profile(ctx, page.items[0].id)
     # Remember the query for the paging buttons: it would not fit in 64 bytes of payload.
     ctx.state = ctx.state.at(None, query=query)
-    return render_results(ctx, query, page.items, offset, page.has_more)
+    return render_results(ctx, query, page, offset)
 
 
 async def show_profile(ctx: Ctx, candidacy_id: int) -> Reply:
@@ -173,13 +233,13 @@ async def lookup(ctx: Ctx, text: str) -> Reply:
     return await search(ctx, text)
 
 
-@router.command("search", "s", description=HELP[1][1])
+@router.command("search", "s", description=DESCRIPTIONS["search"])
 async def search_command(ctx: Ctx) -> Reply:
     query = command_args(ctx)
     return await search(ctx, query) if query else ask_for_name(ctx)
 
 
-@router.command("candidate", "c", description=HELP[2][1])
+@router.command("candidate", "c", description=DESCRIPTIONS["candidate"])
 async def candidate_command(ctx: Ctx) -> Reply:
     query = command_args(ctx)
     if query:

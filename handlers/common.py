@@ -8,12 +8,12 @@ from bot.core.events import Command
 from bot.core.markup import fmt, join, plain
 from bot.core.replies import Reply
 from handlers.base import EXPIRED, Ctx, new_router
-from handlers.start import HELP
+from handlers.start import DESCRIPTIONS, HELP
 
 router = new_router()
 
 
-@router.command("cancel", description=HELP[4][1])
+@router.command("cancel", description=DESCRIPTIONS["cancel"])
 async def cancel(ctx: Ctx) -> Reply:
     if ctx.previous.step is None:
         return Reply.of(ctx._("There is nothing to cancel."))

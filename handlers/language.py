@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.i18n import normalize_language
 from bot.core.replies import Button, Reply
 from handlers.base import Ctx, action_arg, command_args, new_router
-from handlers.start import HELP
+from handlers.start import DESCRIPTIONS
 
 router = new_router()
 
@@ -31,7 +31,7 @@ def _switch(ctx: Ctx, language: str) -> Reply:
     return Reply.of(ctx._("I will speak English with you from now on."))
 
 
-@router.command("language", "lang", description=HELP[3][1])
+@router.command("language", "lang", description=DESCRIPTIONS["language"])
 async def language_command(ctx: Ctx) -> Reply:
     args = command_args(ctx)
     if args:

@@ -16,12 +16,17 @@ router = new_router()
 #: The commands listed in /help and in the platforms' command menus, in this order.
 HELP = (
     ("start", N_("what this bot does")),
+    ("area", N_("find your district, its elections and candidates")),
     ("search", N_("find a candidate by name, in characters or pinyin")),
     ("candidate", N_("a candidate's profile, by number or name")),
+    ("elections", N_("election dates and the legal deadlines before them")),
+    ("topics", N_("candidates' platforms by topic")),
+    ("rights", N_("your rights as a voter and as a candidate")),
     ("language", N_("中文 / English")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),
 )
+DESCRIPTIONS = dict(HELP)
 
 DEMO_NOTICE = N_("Demo data: every candidate shown here is fictional.")
 
@@ -44,12 +49,19 @@ async def role_line(ctx: Ctx) -> Text:
 
 def menu(ctx: Ctx) -> list[list[Button]]:
     return [
-        [Button(ctx._("Search a candidate"), "menu:search")],
+        [
+            Button(ctx._("Find my district"), "menu:area"),
+            Button(ctx._("Search a candidate"), "menu:search"),
+        ],
+        [
+            Button(ctx._("Election dates"), "menu:elections"),
+            Button(ctx._("My rights"), "menu:rights"),
+        ],
         [Button(ctx._("Help"), "menu:help"), Button(ctx._("Language / 语言"), "menu:language")],
     ]
 
 
-@router.command("start", description=HELP[0][1])
+@router.command("start", description=DESCRIPTIONS["start"])
 async def start(ctx: Ctx) -> Reply:
     parts = [
         bold(ctx._("Welcome to candibot.")),
@@ -73,18 +85,24 @@ def help_text(ctx: Ctx) -> Text:
     return join(lines)
 
 
-@router.command("help", description=HELP[5][1])
+@router.command("help", description=DESCRIPTIONS["help"])
 async def help_command(ctx: Ctx) -> Reply:
     return Reply.of(help_text(ctx))
 
 
 @router.action("menu")
 async def menu_action(ctx: Ctx) -> Reply:
-    from handlers import candidates, language
+    from handlers import areas, candidates, elections, language, rights
 
     choice = action_arg(ctx)
     if choice == "search":
         return candidates.ask_for_name(ctx)
+    if choice == "area":
+        return await areas.list_children(ctx, None)
+    if choice == "elections":
+        return await elections.elections_reply(ctx, None)
+    if choice == "rights":
+        return rights.overview(ctx)
     if choice == "language":
         return language.choices(ctx)
     return Reply.of(help_text(ctx))

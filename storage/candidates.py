@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import IntEnum
 
-from sqlalchemy import Row, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.models import (
     Area,
     Candidacy,
     CandidateAccount,
+    CandidateUpdate,
     Election,
     ElectoralDistrict,
+    KeyKind,
     Moderation,
     Person,
     PersonSearchKey,
     PlatformPoint,
     PlatformPointRevision,
+    UpdateKind,
 )
-from storage.search_keys import query_key
+from storage.search_keys import hanzi_as_pinyin, query_key, typo_variants
 
 #: Above every code point, so ``key < prefix + _TOP`` bounds a prefix range.
 _TOP = "\U0010ffff"
@@ -30,6 +33,7 @@ _TOP = "\U0010ffff"
 @dataclass(frozen=True, slots=True)
 class CandidacySummary:
     id: int
+    person_id: int
     name: str
     pinyin: str
     stage: str
@@ -54,17 +58,38 @@ class PointView:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateView:
+    kind: str
+    text: str
+    language: str
+    url: str | None
+    event_day: date | None
+    place: str | None
+    published_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     summary: CandidacySummary
     aliases: tuple[str, ...]
     points: tuple[PointView, ...]
     verified: bool
+    #: Latest approved statements and events, newest first.
+    updates: tuple[UpdateView, ...] = ()
+    #: Approved public links (campaign pages, videos).
+    links: tuple[UpdateView, ...] = ()
+
+
+#: How many updates a profile shows.
+PROFILE_UPDATES = 3
 
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
     items: tuple[CandidacySummary, ...]
     has_more: bool
+    #: Nothing matched as typed; these are near spellings ("did you mean").
+    fuzzy: bool = False
 
 
 SummaryRow = Row[Candidacy, Person, ElectoralDistrict, Election, Area]
@@ -84,6 +109,7 @@ def _summary(row: SummaryRow) -> CandidacySummary:
     candidacy, person, district, election, area = row
     return CandidacySummary(
         id=candidacy.id,
+        person_id=person.id,
         name=person.name,
         pinyin=person.pinyin,
         stage=candidacy.stage,
@@ -101,39 +127,81 @@ def _summary(row: SummaryRow) -> CandidacySummary:
     )
 
 
-async def search_candidacies(
-    session: AsyncSession, query: str, *, limit: int = 8, offset: int = 0
-) -> SearchPage:
-    """Candidacies whose person's name matches ``query``: exact matches first, then prefixes.
+class Match(IntEnum):
+    """How a result matched, best first."""
 
-    Uses the index on search keys with a range scan, never a table scan.
+    exact = 0
+    prefix = 1
+    fuzzy = 2
+
+
+async def _ordered_persons(
+    session: AsyncSession, condition: ColumnElement[bool], *, order: bool, limit: int
+) -> list[int]:
+    query = select(PersonSearchKey.person_id).where(condition)
+    if order:
+        query = query.order_by(PersonSearchKey.key, PersonSearchKey.person_id)
+    # A person has a handful of keys, so fetch a few rows per wanted person.
+    rows = await session.scalars(query.limit(limit * 4))
+    return list(dict.fromkeys(rows))
+
+
+async def matching_persons(session: AsyncSession, query: str, want: int) -> list[tuple[int, Match]]:
+    """Up to ``want`` person ids for ``query``: exact, then prefix, then one typo away.
+
+    Each tier is an index look-up that stops at ``want``; nothing scans a table,
+    however common the name ("王", "wang").
     """
     wanted = query_key(query)
     if wanted is None:
+        return []
+    keys = PersonSearchKey
+    kinds = keys.kind.in_([kind.value for kind in wanted.kinds])
+    found: dict[int, Match] = {}
+
+    def add(ids: list[int], match: Match) -> None:
+        for person_id in ids:
+            found.setdefault(person_id, match)
+
+    add(
+        await _ordered_persons(
+            session, and_(keys.key == wanted.key, kinds), order=False, limit=want
+        ),
+        Match.exact,
+    )
+    if len(found) < want:
+        prefix = and_(keys.key > wanted.key, keys.key < wanted.key + _TOP, kinds)
+        add(await _ordered_persons(session, prefix, order=True, limit=want), Match.prefix)
+    if not found:
+        if KeyKind.hanzi in wanted.kinds:
+            # No such characters: try names that sound the same (王静 for 王婧).
+            variants = {hanzi_as_pinyin(wanted.key)} - {""}
+        else:
+            variants = typo_variants(wanted.key)
+        if variants:
+            fuzzy = and_(keys.key.in_(sorted(variants)), keys.kind == KeyKind.pinyin)
+            add(await _ordered_persons(session, fuzzy, order=True, limit=want), Match.fuzzy)
+    return list(found.items())[:want]
+
+
+async def search_candidacies(
+    session: AsyncSession, query: str, *, limit: int = 8, offset: int = 0
+) -> SearchPage:
+    """Candidacies of the persons matching ``query``, a page of persons at a time."""
+    persons = await matching_persons(session, query, offset + limit + 1)
+    page = persons[offset : offset + limit]
+    if not page:
         return SearchPage((), False)
-    keys = aliased(PersonSearchKey)
-    ranked = (
-        select(
-            keys.person_id.label("person_id"),
-            func.min(case((keys.key == wanted.key, 0), else_=1)).label("rank"),
-        )
-        .where(
-            keys.key >= wanted.key,
-            keys.key < wanted.key + _TOP,
-            keys.kind.in_([kind.value for kind in wanted.kinds]),
-        )
-        .group_by(keys.person_id)
-        .subquery()
-    )
+    order = {person_id: i for i, (person_id, _) in enumerate(page)}
     rows = await session.execute(
-        _summary_query()
-        .join(ranked, ranked.c.person_id == Person.id)
-        .order_by(ranked.c.rank, Person.pinyin, Candidacy.id)
-        .offset(offset)
-        .limit(limit + 1)
+        _summary_query().where(Candidacy.person_id.in_(order)).order_by(Candidacy.id)
     )
-    items = [_summary(row) for row in rows]
-    return SearchPage(tuple(items[:limit]), len(items) > limit)
+    items = sorted((_summary(row) for row in rows), key=lambda s: order[s.person_id])
+    return SearchPage(
+        tuple(items),
+        has_more=len(persons) > offset + limit,
+        fuzzy=all(match is Match.fuzzy for _, match in page),
+    )
 
 
 async def candidacy_summary(session: AsyncSession, candidacy_id: int) -> CandidacySummary | None:
@@ -187,9 +255,33 @@ async def candidacy_profile(
             )
         )
     )
+    published = await session.scalars(
+        select(CandidateUpdate)
+        .where(
+            CandidateUpdate.candidacy_id == candidacy_id,
+            CandidateUpdate.status == Moderation.approved,
+        )
+        .order_by(CandidateUpdate.published_at.desc(), CandidateUpdate.id.desc())
+        .limit(50)
+    )
+    updates = [_update_view(u) for u in published]
     return Profile(
         summary=summary,
         aliases=tuple(person.aliases or ()),
         points=tuple(chosen[slot] for slot in sorted(chosen)),
         verified=bool(verified),
+        updates=tuple(u for u in updates if u.kind != UpdateKind.link)[:PROFILE_UPDATES],
+        links=tuple(u for u in updates if u.kind == UpdateKind.link),
+    )
+
+
+def _update_view(update: CandidateUpdate) -> UpdateView:
+    return UpdateView(
+        kind=update.kind,
+        text=update.text,
+        language=update.language,
+        url=update.url,
+        event_day=update.event_day,
+        place=update.place,
+        published_on=update.published_at.date() if update.published_at else None,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.areas import AreaView, add_areas
 from storage.models import (
     Area,
     Candidacy,
@@ -47,19 +48,13 @@ def new_person(key: str, name: str, aliases: list[str]) -> Person:
 async def load_dataset(session: AsyncSession, data: dict[str, Any]) -> int:
     """Add what is not there yet; returns how many candidacies were added."""
     demo = data.get("dataset") == "demo"
-    known_areas = set(await session.scalars(select(Area.code)))
-    for area in data.get("areas", []):
-        if area["code"] not in known_areas:
-            session.add(
-                Area(
-                    code=area["code"],
-                    name=area["name"],
-                    level=area["level"],
-                    parent_code=area.get("parent"),
-                )
-            )
-            known_areas.add(area["code"])
-    await session.flush()
+    await add_areas(
+        session,
+        (
+            AreaView(a["code"], a["name"], a["level"], a.get("parent"))
+            for a in data.get("areas", [])
+        ),
+    )
     added = 0
     with session.no_autoflush:
         for item in data.get("elections", []):

@@ -108,6 +108,13 @@ class StaffRole(StrEnum):
     moderator = "moderator"
 
 
+class UpdateKind(StrEnum):
+    statement = "statement"
+    event = "event"
+    link = "link"
+    withdrawal = "withdrawal"
+
+
 class KeyKind(StrEnum):
     hanzi = "hanzi"
     pinyin = "pinyin"
@@ -129,6 +136,22 @@ class Area(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
 
 
+class AreaSearchKey(Base):
+    """Normalised spellings of an area's name: characters, pinyin, initials."""
+
+    __tablename__ = "area_search_keys"
+    __table_args__ = (
+        _one_of("kind", KeyKind),
+        Index("ix_area_search_keys_key", "key"),
+        UniqueConstraint("area_code", "kind", "key", name="uq_area_search_keys_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(key_string(96))
+
+
 class Election(Base):
     __tablename__ = "elections"
     __table_args__ = (_one_of("level", ElectionLevel), _one_of("status", ElectionStatus))
@@ -140,6 +163,11 @@ class Election(Base):
     level: Mapped[str] = mapped_column(String(16))
     #: None while the date has not been announced.
     election_day: Mapped[date | None] = mapped_column(Date)
+    #: Milestones as announced; when None, the bot derives them from the election
+    #: day with the statutory periods (Election Law Arts. 28, 29, 32).
+    roll_published_on: Mapped[date | None] = mapped_column(Date)
+    nominees_published_on: Mapped[date | None] = mapped_column(Date)
+    official_list_published_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=ElectionStatus.expected)
     source: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -287,6 +315,28 @@ def _revisions_are_append_only(_mapper: Any, _conn: Any, target: PlatformPointRe
     for column in ("point_id", "language", "text", "created_at"):
         if get_history(target, column).has_changes():
             raise ValueError("platform point revisions are append-only; add a new revision")
+
+
+class CandidateUpdate(Base):
+    """A dated statement, campaign event, public link or withdrawal from a candidate."""
+
+    __tablename__ = "candidate_updates"
+    __table_args__ = (_one_of("kind", UpdateKind), _one_of("status", Moderation))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(
+        ForeignKey("candidacies.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(2048))
+    #: For campaign events: when and where.
+    event_day: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default=Moderation.pending)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 # Conversations and identities ----------------------------------------------

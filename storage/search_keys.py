@@ -101,6 +101,14 @@ def _char_reading(char: str) -> str:
     return str(lazy_pinyin(char, style=Style.TONE)[0])
 
 
+def place_pinyin(name: str) -> list[str]:
+    """Toneless syllables of a place name, read as a phrase (蚌埠 bengbu, 六安 lu an)."""
+    return [
+        _NOT_LATIN.sub("", strip_tones(s))
+        for s in lazy_pinyin(name, style=Style.TONE, errors="ignore")
+    ]
+
+
 def split_name(name: str) -> tuple[str, str]:
     """(surname, given name); compound surnames are recognised."""
     if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
@@ -179,3 +187,42 @@ def query_key(query: str) -> QueryKey | None:
         return QueryKey((KeyKind.hanzi,), key) if key else None
     key = _NOT_LATIN.sub("", strip_tones(text))
     return QueryKey((KeyKind.pinyin, KeyKind.initials), key) if key else None
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+#: Sounds that speakers of many dialects merge, so users type one for the other.
+_CONFUSIONS = (
+    ("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"),
+    ("n", "l"), ("h", "f"), ("r", "l"),
+)  # fmt: skip
+
+#: Below this length a typo-tolerant match is mostly noise.
+MIN_FUZZY_LENGTH = 4
+
+
+def typo_variants(key: str) -> set[str]:
+    """Spellings one typo away from ``key`` (delete, swap, replace, insert a letter) and
+    the dialect mergers above, for exact look-ups in the index: no scan is needed."""
+    if len(key) < MIN_FUZZY_LENGTH:
+        return set()
+    splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
+    variants = {a + b[1:] for a, b in splits if b}
+    variants |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    variants |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    variants |= {a + c + b for a, b in splits for c in _ALPHABET}
+    for one, other in _CONFUSIONS:
+        for source, target in ((one, other), (other, one)):
+            start = key.find(source)
+            while start != -1:
+                variants.add(key[:start] + target + key[start + len(source) :])
+                start = key.find(source, start + 1)
+    variants.discard(key)
+    return variants
+
+
+def hanzi_as_pinyin(text: str) -> str:
+    """A characters query read as pinyin, to find homophones (王静 -> wangjing)."""
+    surname, given = split_name(text)
+    syllables = [strip_tones(surname_readings(surname)[0])] if surname else []
+    syllables += [strip_tones(_char_reading(c)) for c in given]
+    return _NOT_LATIN.sub("", "".join(syllables))

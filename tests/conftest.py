@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import App, build_app
+from handlers.policy import Policy
 from storage.dataset import load_dataset, read_packaged
 from storage.db import make_engine, upgrade
 from storage.unit import unit_factory
@@ -112,10 +114,18 @@ async def demo_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
+#: Tests read the demo's dates as of this moment, whenever they run.
+FIXED_NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # noon in Beijing
+
+
+def fixed_policy(now: datetime = FIXED_NOW, **options: bool) -> Policy:
+    return Policy(clock=lambda: now, **options)
+
+
 @pytest.fixture
 async def app(db_url: str) -> AsyncIterator[App]:
-    """The whole bot on a database holding the demo dataset."""
-    app = await build_app(db_url, TEST_KEY, migrate=False)
+    """The whole bot on a database holding the demo dataset, on 2026-11-28."""
+    app = await build_app(db_url, TEST_KEY, migrate=False, policy=fixed_policy())
     async with unit_factory(app.engine)() as unit:
         await load_dataset(unit.session, read_packaged())
     yield app

@@ -58,9 +58,10 @@ class ConsoleAdapter(Adapter):
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         lines = [reply.text.plain]
         options = tuple(button for row in reply.buttons for button in row)
+        # Only the latest reply's options can be answered by number; after a reply
+        # without options, a number is just text (an answer to a question).
+        self._options = options
         if options:
-            # Only the latest reply's options can be answered by number.
-            self._options = options
             width = len(str(len(options)))
             lines += [f"  {i:>{width}}) {button.label}" for i, button in enumerate(options, 1)]
         self._write("\n".join(lines) + "\n\n")

@@ -22,6 +22,7 @@ class Context(Generic[U]):
 
     ``unit`` is the storage unit of work (typed by the handlers, opaque here).
     ``user`` is the keyed pseudonym of the sender, never the raw platform id.
+    ``config`` is whatever the composition root gave the dispatcher for handlers.
     A handler moves the conversation on by assigning ``state``.
     """
 
@@ -30,6 +31,8 @@ class Context(Generic[U]):
     language: str
     unit: U
     catalogs: Catalogs
+    #: The handlers' own settings, handed through the core untouched.
+    config: object = None
     #: The state as it was loaded, before any handler changed it.
     previous: ConversationState = IDLE
     state: ConversationState = IDLE

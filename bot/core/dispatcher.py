@@ -43,12 +43,14 @@ class Dispatcher(Generic[U]):
         identity: Identity,
         catalogs: Catalogs,
         state_ttl: timedelta = timedelta(hours=24),
+        config: object = None,
     ) -> None:
         self.router = router
         self._units = units
         self._identity = identity
         self._catalogs = catalogs
         self._state_ttl = state_ttl
+        self._config = config
         self._locks = KeyedLocks()
 
     async def handle(self, event: Event, send: Send) -> None:
@@ -69,11 +71,14 @@ class Dispatcher(Generic[U]):
                     return []
                 language = self._catalogs.choose(await unit.load_language(user), language)
                 step, data = await unit.load_conversation(conversation, self._state_ttl)
-                state = ConversationState(step, data)
-                ctx = Context(event, user, language, unit, self._catalogs, state, state)
+                state = ConversationState.from_json(step, data)
+                ctx = Context(
+                    event, user, language, unit, self._catalogs, self._config, state, state
+                )
                 replies = await self._route(ctx)
                 if ctx.state != state:
-                    await unit.save_conversation(conversation, ctx.state.step, dict(ctx.state.data))
+                    stored = {} if ctx.state.idle else ctx.state.to_json()
+                    await unit.save_conversation(conversation, ctx.state.step, stored)
                 if ctx.language_changed:
                     await unit.save_language(user, ctx.language)
                 return replies

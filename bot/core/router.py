@@ -15,7 +15,6 @@ from typing import Generic, TypeVar
 
 from bot.core.context import Context, Replies, U
 from bot.core.events import ButtonAction, Command, TextMessage
-from bot.core.state import IDLE
 
 Handler = Callable[[Context[U]], Awaitable[Replies]]
 V = TypeVar("V")
@@ -114,7 +113,7 @@ class Router(Generic[U]):
         """The handler for ``ctx.event``; may reset ``ctx.state`` for a command."""
         event = ctx.event
         if isinstance(event, Command):
-            ctx.state = IDLE
+            ctx.state = ctx.state.fresh()
             return self._commands.get(event.name, self._unknown_command)
         if isinstance(event, ButtonAction):
             prefix = event.payload.partition(":")[0]
@@ -129,6 +128,6 @@ class Router(Generic[U]):
             if step in self._steps:
                 return self._steps[step]
             # A step no handler knows (an older release's flow) is dropped.
-            ctx.state = IDLE
+            ctx.state = ctx.state.fresh()
             return self._text
         return None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 09:48:47.078016
+Create Date: 2026-11-28 09:58:11.652786
 """
 
 from collections.abc import Sequence
@@ -97,12 +97,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_user_preferences")),
     )
     op.create_table(
+        "area_search_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("area_code", sa.String(length=12), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "key",
+            sa.String(length=96).with_variant(sa.String(length=96, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "kind IN ('hanzi', 'pinyin', 'initials')", name=op.f("ck_area_search_keys_kind_allowed")
+        ),
+        sa.ForeignKeyConstraint(
+            ["area_code"],
+            ["areas.code"],
+            name=op.f("fk_area_search_keys_area_code_areas"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_area_search_keys")),
+        sa.UniqueConstraint("area_code", "kind", "key", name="uq_area_search_keys_entry"),
+    )
+    with op.batch_alter_table("area_search_keys", schema=None) as batch_op:
+        batch_op.create_index("ix_area_search_keys_key", ["key"], unique=False)
+
+    op.create_table(
         "elections",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("area_code", sa.String(length=12), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=False),
         sa.Column("election_day", sa.Date(), nullable=True),
+        sa.Column("roll_published_on", sa.Date(), nullable=True),
+        sa.Column("nominees_published_on", sa.Date(), nullable=True),
+        sa.Column("official_list_published_on", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
@@ -258,6 +286,43 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "candidate_updates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("candidacy_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=True),
+        sa.Column("event_day", sa.Date(), nullable=True),
+        sa.Column("place", sa.String(length=256), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "kind IN ('statement', 'event', 'link', 'withdrawal')",
+            name=op.f("ck_candidate_updates_kind_allowed"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected')",
+            name=op.f("ck_candidate_updates_status_allowed"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["candidacy_id"],
+            ["candidacies.id"],
+            name=op.f("fk_candidate_updates_candidacy_id_candidacies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_candidate_updates")),
+    )
+    with op.batch_alter_table("candidate_updates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_candidate_updates_candidacy_id"), ["candidacy_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_candidate_updates_published_at"), ["published_at"], unique=False
+        )
+
+    op.create_table(
         "platform_points",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("candidacy_id", sa.Integer(), nullable=False),
@@ -319,6 +384,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_platform_points_candidacy_id"))
 
     op.drop_table("platform_points")
+    with op.batch_alter_table("candidate_updates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_candidate_updates_published_at"))
+        batch_op.drop_index(batch_op.f("ix_candidate_updates_candidacy_id"))
+
+    op.drop_table("candidate_updates")
     with op.batch_alter_table("candidate_accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidate_accounts_candidacy_id"))
 
@@ -344,6 +414,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_elections_area_code"))
 
     op.drop_table("elections")
+    with op.batch_alter_table("area_search_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_area_search_keys_key")
+
+    op.drop_table("area_search_keys")
     op.drop_table("user_preferences")
     op.drop_table("staff")
     with op.batch_alter_table("processed_events", schema=None) as batch_op:

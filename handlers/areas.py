@@ -1,0 +1,265 @@
+"""Finding one's district: /area with drill-down buttons and name search, and the area view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.i18n import N_
+from bot.core.markup import Text, bold, fmt, join, plain
+from bot.core.replies import Button, Reply
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.labels import ELECTION_STATUSES, LEVELS, NOMINATIONS, STAGES, label, long_date
+from handlers.policy import policy
+from handlers.start import DESCRIPTIONS
+from storage.areas import (
+    AreaView,
+    ancestors,
+    children,
+    count_children,
+    get_area,
+    search_areas,
+)
+from storage.elections import DistrictView, ElectionView, districts, elections_in_area
+from storage.models import AreaLevel, ElectionStatus
+
+router = new_router()
+
+AREAS_PER_PAGE = 24
+DISTRICTS_PER_PAGE = 5
+ASK_AREA = "area.ask"
+DEMO_MARK = "[demo]"
+ASK_PLACE = N_("For which place? Type the name of your district or town, or use /area.")
+
+
+def remember_area(ctx: Ctx, code: str) -> None:
+    """Later questions (/elections, /topics) default to the last area looked at."""
+    ctx.state = ctx.state.remember(area=code)
+
+
+def remembered_area(ctx: Ctx) -> str | None:
+    code = ctx.state.memory.get("area")
+    return code if isinstance(code, str) else None
+
+
+def area_buttons(items: list[AreaView], per_row: int = 2) -> list[list[Button]]:
+    buttons = [Button(a.name, f"area:{a.code}") for a in items]
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def paging(ctx: Ctx, prefix: str, offset: int, per_page: int, total: int) -> list[Button]:
+    row = []
+    if offset > 0:
+        row.append(Button(ctx._("‹ Previous"), f"{prefix}:{max(offset - per_page, 0)}"))
+    if offset + per_page < total:
+        row.append(Button(ctx._("Next ›"), f"{prefix}:{offset + per_page}"))
+    return row
+
+
+async def list_children(ctx: Ctx, parent: AreaView | None, offset: int = 0) -> Reply:
+    session = ctx.unit.session
+    code = parent.code if parent else None
+    items = await children(session, code, limit=AREAS_PER_PAGE, offset=offset)
+    total = await count_children(session, code)
+    if parent is None:
+        heading = plain(ctx._("Choose your province, or type the name of your district:"))
+    else:
+        heading = fmt(ctx._("Places in {area}:"), area=bold(parent.name))
+    buttons = area_buttons(items)
+    buttons.append(paging(ctx, f"sub:{code or ''}", offset, AREAS_PER_PAGE, total))
+    return Reply.of(heading, buttons)
+
+
+def election_summary(ctx: Ctx, election: ElectionView) -> Text:
+    level = label(LEVELS, election.level, ctx._)
+    status = label(ELECTION_STATUSES, election.status, ctx._)
+    if election.election_day is None:
+        line = fmt(
+            ctx._("{area}, {level}: election day not announced yet ({status})"),
+            area=election.area_name,
+            level=level,
+            status=status,
+        )
+    else:
+        line = fmt(
+            ctx._("{area}, {level}: election day {date} ({status})"),
+            area=election.area_name,
+            level=level,
+            date=long_date(election.election_day, ctx.language),
+            status=status,
+        )
+    if election.demo:
+        line += " " + ctx._(DEMO_MARK)
+    return line
+
+
+def district_block(ctx: Ctx, district: DistrictView) -> Text:
+    name = district.name
+    lines: list[Text] = [
+        fmt(ctx._("{district} ({seats} seats):"), district=bold(name), seats=str(district.seats))
+    ]
+    for c in district.candidates:
+        lines.append(
+            fmt(
+                ctx._("  {number}. {name} ({pinyin}) · {stage} · {nomination}"),
+                number=str(c.id),
+                name=c.name,
+                pinyin=c.pinyin,
+                stage=label(STAGES, c.stage, ctx._),
+                nomination=label(NOMINATIONS, c.nomination, ctx._),
+            )
+        )
+    if not district.candidates:
+        lines.append(plain("  " + ctx._("No candidates listed yet.")))
+    return join(lines)
+
+
+def pick_elections(
+    items: list[ElectionView], today: date
+) -> tuple[ElectionView | None, ElectionView | None]:
+    """The next election (upcoming or date unknown) and the most recent one held."""
+    upcoming = [
+        e
+        for e in items
+        if e.status != ElectionStatus.held and (e.election_day is None or e.election_day >= today)
+    ]
+    past = [
+        e
+        for e in items
+        if e.status == ElectionStatus.held or (e.election_day and e.election_day < today)
+    ]
+    upcoming.sort(key=lambda e: (e.election_day is None, e.election_day or today))
+    past.sort(key=lambda e: e.election_day or today, reverse=True)
+    return (upcoming[0] if upcoming else None), (past[0] if past else None)
+
+
+async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
+    session = ctx.unit.session
+    chain = await ancestors(session, code)
+    if not chain:
+        return Reply.of(ctx._("I do not know that place any more. Type /area to start again."))
+    area = chain[-1]
+    remember_area(ctx, area.code)
+    path = " › ".join(a.name for a in chain if not a.placeholder)
+    lines: list[Text] = [bold(area.name), plain(path)]
+    buttons: list[list[Button]] = []
+    elections = await elections_in_area(session, area.code, area.level)
+    own = [e for e in elections if e.area_code == area.code] or [
+        e for e in elections if area.level == AreaLevel.township and e.area_code != area.code
+    ]
+    upcoming, recent = pick_elections(own, policy(ctx).today())
+    main = upcoming or recent
+    if main is None:
+        lines.append(plain(ctx._("No election is recorded for this place.")))
+    else:
+        if upcoming:
+            lines.append(fmt(ctx._("Next: {election}"), election=election_summary(ctx, upcoming)))
+        if recent:
+            lines.append(
+                fmt(ctx._("Most recent: {election}"), election=election_summary(ctx, recent))
+            )
+        page, total = await districts(session, main.id, limit=DISTRICTS_PER_PAGE, offset=offset)
+        if area.level == AreaLevel.township and main.area_code != area.code:
+            page = [d for d in page if d.candidates] or page
+        lines.append(
+            fmt(
+                ctx._("Electoral districts {first}–{last} of {total}:"),
+                first=str(offset + 1),
+                last=str(offset + len(page)),
+                total=str(total),
+            )
+        )
+        lines += [district_block(ctx, d) for d in page]
+        buttons += [[Button(c.name, f"cand:{c.id}") for c in d.candidates][:4] for d in page]
+        buttons.append(paging(ctx, f"dist:{area.code}", offset, DISTRICTS_PER_PAGE, total))
+    others = [e for e in elections if e not in (upcoming, recent)]
+    if others:
+        lines.append(
+            fmt(
+                ctx._("{count} more elections in this area: see /elections"), count=str(len(others))
+            )
+        )
+    if await count_children(session, area.code):
+        buttons.append([Button(ctx._("Places inside ›"), f"sub:{area.code}:0")])
+    buttons.append(
+        [
+            Button(ctx._("Election dates"), f"el:{area.code}"),
+            Button(ctx._("Platforms by topic"), f"tp:{area.code}"),
+        ]
+    )
+    if area.parent_code:
+        buttons.append([Button(ctx._("‹ Up"), f"area:{area.parent_code}")])
+    return Reply.of(join(lines), buttons)
+
+
+async def place_buttons(
+    ctx: Ctx, places: list[AreaView], action: str = "area"
+) -> list[list[Button]]:
+    """One button per place, labelled with its parents: there are two 西湖区."""
+    buttons = []
+    for place in places:
+        chain = [a for a in await ancestors(ctx.unit.session, place.code) if not a.placeholder]
+        label = " › ".join(a.name for a in chain[-3:])
+        buttons.append([Button(label, f"{action}:{place.code}")])
+    return buttons
+
+
+async def find_area(ctx: Ctx, query: str, action: str = "area") -> Reply:
+    """Show the place called ``query``, or let the user pick; a pick goes to ``action``."""
+    found = await search_areas(ctx.unit.session, query, limit=8)
+    if len(found) == 1 and action == "area":
+        return await show_area(ctx, found[0].code)
+    if found:
+        buttons = await place_buttons(ctx, found, action)
+        return Reply.of(fmt(ctx._("Places matching “{query}”:"), query=query), buttons)
+    return Reply.of(
+        join(
+            [
+                fmt(ctx._("I found no place called “{query}”."), query=query),
+                plain(
+                    ctx._(
+                        "Try its name in characters (西湖区), in pinyin (xihu) or initials (xhq)."
+                    )
+                ),
+            ]
+        )
+    )
+
+
+@router.command("area", "district", description=DESCRIPTIONS["area"])
+async def area_command(ctx: Ctx) -> Reply:
+    query = command_args(ctx)
+    if query:
+        return await find_area(ctx, query)
+    ctx.state = ctx.state.at(ASK_AREA)
+    return await list_children(ctx, None)
+
+
+@router.step(ASK_AREA)
+async def area_answer(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.at(None)
+    return await find_area(ctx, message_text(ctx))
+
+
+@router.action("area")
+async def area_button(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.at(None)
+    return await show_area(ctx, action_arg(ctx))
+
+
+@router.action("sub")
+async def children_button(ctx: Ctx) -> Reply:
+    code, _, offset = action_arg(ctx).partition(":")
+    if not offset.isdigit():
+        return Reply.of(ctx._(EXPIRED))
+    parent = await get_area(ctx.unit.session, code) if code else None
+    if code and parent is None:
+        return Reply.of(ctx._(EXPIRED))
+    return await list_children(ctx, parent, int(offset))
+
+
+@router.action("dist")
+async def districts_button(ctx: Ctx) -> Reply:
+    code, _, offset = action_arg(ctx).partition(":")
+    if not offset.isdigit():
+        return Reply.of(ctx._(EXPIRED))
+    return await show_area(ctx, code, int(offset))

@@ -1,0 +1,1 @@
+"""Editable content files: the texts of /rights."""

@@ -1,0 +1,67 @@
+"""Statutory milestones before an election day (Election Law as amended 2020)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.core.i18n import N_
+from storage.elections import ElectionView
+
+#: Art. 28: the voter roll is published 20 days before election day.
+ROLL_DAYS_BEFORE = 20
+#: Art. 29: objections to the roll within 5 days of its publication.
+OBJECTION_DAYS = 5
+#: Art. 29: a court case about the roll must be brought at least 5 days before election day.
+COURT_DAYS_BEFORE = 5
+#: Art. 32: nominees' list 15 days before, official list 7 days before.
+NOMINEES_DAYS_BEFORE = 15
+OFFICIAL_LIST_DAYS_BEFORE = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    label: str  # msgid
+    article: str  # msgid
+    day: date
+    #: True when computed from the law's periods, False when announced with the election.
+    derived: bool
+
+
+def milestones(election: ElectionView) -> list[Milestone]:
+    """The milestones in date order; none when the election day is unknown."""
+    day = election.election_day
+    if day is None:
+        return []
+
+    def pick(announced: date | None, days_before: int) -> tuple[date, bool]:
+        return (announced, False) if announced else (day - timedelta(days=days_before), True)
+
+    roll, roll_derived = pick(election.roll_published_on, ROLL_DAYS_BEFORE)
+    nominees, nominees_derived = pick(election.nominees_published_on, NOMINEES_DAYS_BEFORE)
+    official, official_derived = pick(
+        election.official_list_published_on, OFFICIAL_LIST_DAYS_BEFORE
+    )
+    items = [
+        Milestone(N_("Voter roll published"), N_("Art. 28"), roll, roll_derived),
+        Milestone(
+            N_("Last day to object to the voter roll"),
+            N_("Art. 29"),
+            roll + timedelta(days=OBJECTION_DAYS),
+            True,
+        ),
+        Milestone(N_("Nominees' list published"), N_("Art. 32"), nominees, nominees_derived),
+        Milestone(
+            N_("Last day to take a roll complaint to court"),
+            N_("Art. 29"),
+            day - timedelta(days=COURT_DAYS_BEFORE),
+            True,
+        ),
+        Milestone(
+            N_("Official candidate list published"), N_("Art. 32"), official, official_derived
+        ),
+        Milestone(
+            N_("Election day; all introduction of candidates stops"), N_("Art. 34"), day, False
+        ),
+    ]
+    return sorted(items, key=lambda m: m.day)

@@ -1,0 +1,40 @@
+"""Settings the handlers follow, handed to them through the core as ``ctx.config``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.context import Context
+from bot.core.i18n import N_
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    #: Withhold platforms and updates on election day (Election Law Art. 34).
+    quiet_on_election_day: bool = True
+    #: Election days are calendar days in China.
+    timezone: str = "Asia/Shanghai"
+    clock: Callable[[], datetime] = _now
+
+    def today(self) -> date:
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
+
+DEFAULT_POLICY = Policy()
+
+QUIET_NOTE = N_(
+    "Today is election day here. By law all introduction of candidates stops on election "
+    "day (Election Law Art. 34), so platforms and updates are not shown today."
+)
+
+
+def policy(ctx: Context[Any]) -> Policy:
+    return ctx.config if isinstance(ctx.config, Policy) else DEFAULT_POLICY
