@@ -38,3 +38,7 @@ i18n: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+
+# Benchmarks (docs/BENCHMARKS.md); not part of `make test`. SCALE=small|medium|full.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),small)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter, EventSink
+from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ButtonAction, Event
 from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
 from bot.core.replies import Reply
 from handlers import build_router
-from handlers.policy import Policy
+from handlers.policy import Policy, ReportSetup
+from storage.crypto import ModeratorKeys, read_key_file
 from storage.db import make_engine, upgrade
+from storage.receipts import ReceiptHasher
+from storage.reports import Caps
+from storage.retention import Retention
 from storage.unit import StoreUnit, unit_factory
 
 
@@ -39,6 +46,47 @@ class App:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def receipt_salt(identity_key: bytes) -> bytes:
+    """The deployment-wide secret salt of receipt hashes, kept out of the database by
+    deriving it from the identity key."""
+    return hmac.new(identity_key, b"receipt-salt", hashlib.sha256).digest()[:16]
+
+
+def report_setup(
+    settings: Settings, identity_key: bytes, keys: ModeratorKeys | None
+) -> ReportSetup:
+    return ReportSetup(
+        keys=keys,
+        hasher=ReceiptHasher(
+            receipt_salt(identity_key),
+            time_cost=settings.receipt_time_cost,
+            memory_kib=settings.receipt_memory_kib,
+        ),
+        caps=Caps(
+            per_hour=settings.reports_per_hour,
+            per_day=settings.reports_per_day,
+            global_per_day=settings.reports_per_day_globally,
+        ),
+    )
+
+
+def load_report_keys(settings: Settings) -> ModeratorKeys | None:
+    """The moderators' keys from their file, or None when there is no file yet."""
+    if not settings.report_key_file.exists():
+        return None
+    passphrase = settings.report_key_passphrase
+    return read_key_file(
+        settings.report_key_file, passphrase.get_secret_value() if passphrase else None
+    )
+
+
+def retention(settings: Settings) -> Retention:
+    return Retention(
+        closed_reports=timedelta(days=settings.closed_report_days),
+        receipts=timedelta(days=settings.receipt_days),
+    )
 
 
 async def build_app(

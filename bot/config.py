@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     #: Withhold platforms and updates on election day (Election Law Art. 34).
     quiet_on_election_day: bool = True
 
+    # Incident reports
+    #: The moderators' key file (`candibot keys generate`); no file, no reports.
+    report_key_file: Path = Path("var/report.key")
+    #: Unlocks a passphrase-protected key file, so the bot can read reports back.
+    report_key_passphrase: SecretStr | None = None
+    reports_per_hour: int = 3
+    reports_per_day: int = 10
+    reports_per_day_globally: int = 500
+    #: Argon2id cost of receipt hashes (RFC 9106's second recommendation).
+    receipt_time_cost: int = 3
+    receipt_memory_kib: int = 64 * 1024
+    #: Days a closed report is kept, and days an unused receipt keeps working.
+    closed_report_days: int = 180
+    receipt_days: int = 90
+
     @classmethod
     def settings_customise_sources(
         cls,

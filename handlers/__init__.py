@@ -7,9 +7,21 @@ from storage.unit import StoreUnit
 
 
 def build_router() -> Router[StoreUnit]:
-    from handlers import areas, candidates, common, elections, language, rights, start, topics
+    from handlers import (
+        areas,
+        candidates,
+        common,
+        elections,
+        language,
+        reports,
+        rights,
+        start,
+        status,
+        topics,
+    )
 
     router: Router[StoreUnit] = Router()
-    for module in (start, language, areas, candidates, elections, topics, rights, common):
+    features = (start, language, areas, candidates, elections, topics, rights, reports, status)
+    for module in (*features, common):
         router.include(module.router)
     return router

@@ -19,7 +19,13 @@ from storage.areas import (
     get_area,
     search_areas,
 )
-from storage.elections import DistrictView, ElectionView, districts, elections_in_area
+from storage.elections import (
+    CandidateBrief,
+    DistrictView,
+    ElectionView,
+    districts,
+    elections_in_area,
+)
 from storage.models import AreaLevel, ElectionStatus
 
 router = new_router()
@@ -92,22 +98,24 @@ def election_summary(ctx: Ctx, election: ElectionView) -> Text:
     return line
 
 
+def candidate_line(ctx: Ctx, candidate: CandidateBrief) -> Text:
+    """ "12. 曾立新 (Zēng Lìxīn) · official candidate · voter-nominated (选民联名推荐)"."""
+    return fmt(
+        ctx._("{number}. {name} ({pinyin}) · {stage} · {nomination}"),
+        number=str(candidate.id),
+        name=candidate.name,
+        pinyin=candidate.pinyin,
+        stage=label(STAGES, candidate.stage, ctx._),
+        nomination=label(NOMINATIONS, candidate.nomination, ctx._),
+    )
+
+
 def district_block(ctx: Ctx, district: DistrictView) -> Text:
     name = district.name
     lines: list[Text] = [
         fmt(ctx._("{district} ({seats} seats):"), district=bold(name), seats=str(district.seats))
     ]
-    for c in district.candidates:
-        lines.append(
-            fmt(
-                ctx._("  {number}. {name} ({pinyin}) · {stage} · {nomination}"),
-                number=str(c.id),
-                name=c.name,
-                pinyin=c.pinyin,
-                stage=label(STAGES, c.stage, ctx._),
-                nomination=label(NOMINATIONS, c.nomination, ctx._),
-            )
-        )
+    lines += [plain("  ") + candidate_line(ctx, c) for c in district.candidates]
     if not district.candidates:
         lines.append(plain("  " + ctx._("No candidates listed yet.")))
     return join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from bot.core.events import Command
+from bot.core.events import Command, PhotoMessage
 from bot.core.markup import fmt, join, plain
 from bot.core.replies import Reply
 from handlers.base import EXPIRED, Ctx, new_router
@@ -35,3 +35,15 @@ async def unknown_command(ctx: Ctx) -> Reply:
 @router.stale_action
 async def stale_action(ctx: Ctx) -> Reply:
     return Reply.of(ctx._(EXPIRED))
+
+
+@router.unsupported
+async def unsupported(ctx: Ctx) -> Reply:
+    if isinstance(ctx.event, PhotoMessage):
+        return Reply.of(ctx._("I only take photos as part of a report: send /report to start one."))
+    return Reply.of(
+        ctx._(
+            "I cannot handle files, voice messages or stickers. Send text, or use the buttons. "
+            "Files can carry hidden details about you, such as where and when they were made."
+        )
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.markup import Text, fmt, join, plain
+from bot.core.markup import Text, TextLike, fmt, join, plain
 from bot.core.replies import Button, Reply
 from handlers.areas import ASK_PLACE, election_summary, find_area, remember_area, remembered_area
 from handlers.base import Ctx, action_arg, command_args, message_text, new_router
@@ -30,7 +30,11 @@ def milestone_lines(ctx: Ctx, election: ElectionView, today: date) -> list[Text]
             if m.derived
             else fmt(ctx._("announced; {article}"), article=ctx._(m.article))
         )
-        values = {"date": long_date(m.day, ctx.language), "what": ctx._(m.label), "how": how}
+        values: dict[str, TextLike] = {
+            "date": long_date(m.day, ctx.language),
+            "what": ctx._(m.label),
+            "how": how,
+        }
         if m.day < today:
             line = fmt(ctx._("• {date}: {what} ({how}) [{when}]"), when=ctx._("past"), **values)
         elif m.day == today:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.i18n import N_
+from storage.crypto import ModeratorKeys
+from storage.receipts import ReceiptHasher
+from storage.reports import Caps
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSetup:
+    """What incident reports need; without keys the bot says reports are not set up."""
+
+    keys: ModeratorKeys | None = None
+    hasher: ReceiptHasher | None = None
+    caps: Caps = field(default_factory=Caps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +35,7 @@ class Policy:
     #: Election days are calendar days in China.
     timezone: str = "Asia/Shanghai"
     clock: Callable[[], datetime] = _now
+    reports: ReportSetup = field(default_factory=ReportSetup)
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()

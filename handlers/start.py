@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
+from bot.core.context import Replies
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, join, plain
 from bot.core.replies import Button, Reply
@@ -22,6 +23,8 @@ HELP = (
     ("elections", N_("election dates and the legal deadlines before them")),
     ("topics", N_("candidates' platforms by topic")),
     ("rights", N_("your rights as a voter and as a candidate")),
+    ("report", N_("report harassment or irregularities, anonymously")),
+    ("status", N_("follow up on your report with its receipt")),
     ("language", N_("中文 / English")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),
@@ -91,8 +94,8 @@ async def help_command(ctx: Ctx) -> Reply:
 
 
 @router.action("menu")
-async def menu_action(ctx: Ctx) -> Reply:
-    from handlers import areas, candidates, elections, language, rights
+async def menu_action(ctx: Ctx) -> Replies:
+    from handlers import areas, candidates, elections, language, reports, rights
 
     choice = action_arg(ctx)
     if choice == "search":
@@ -103,6 +106,8 @@ async def menu_action(ctx: Ctx) -> Reply:
         return await elections.elections_reply(ctx, None)
     if choice == "rights":
         return rights.overview(ctx)
+    if choice == "report":
+        return await reports.report_command(ctx)
     if choice == "language":
         return language.choices(ctx)
     return Reply.of(help_text(ctx))

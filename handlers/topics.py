@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from bot.core.markup import Text, fmt, join, plain
 from bot.core.replies import Button, Reply
-from handlers.areas import find_area, paging, remember_area, remembered_area
+from handlers.areas import (
+    ASK_PLACE,
+    candidate_line,
+    find_area,
+    paging,
+    remember_area,
+    remembered_area,
+)
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
-from handlers.labels import NOMINATIONS, STAGES, TOPICS, label
+from handlers.labels import TOPICS, label
 from handlers.policy import QUIET_NOTE, policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import get_area, search_areas
@@ -23,9 +30,7 @@ async def topic_menu(ctx: Ctx, code: str | None) -> Reply:
     code = code or remembered_area(ctx)
     if code is None:
         ctx.state = ctx.state.at(ASK)
-        return Reply.of(
-            ctx._("For which place? Type the name of your district or town, or use /area.")
-        )
+        return Reply.of(ctx._(ASK_PLACE))
     area = await get_area(ctx.unit.session, code)
     if area is None:
         return Reply.of(ctx._(EXPIRED))
@@ -55,17 +60,7 @@ async def topic_candidates(ctx: Ctx, topic: str, offset: int) -> Reply:
             topic=topic_label,
         )
     ]
-    lines += [
-        fmt(
-            ctx._("{number}. {name} ({pinyin}) · {stage} · {nomination}"),
-            number=str(c.id),
-            name=c.name,
-            pinyin=c.pinyin,
-            stage=label(STAGES, c.stage, ctx._),
-            nomination=label(NOMINATIONS, c.nomination, ctx._),
-        )
-        for c, _ in shown
-    ]
+    lines += [candidate_line(ctx, c) for c, _ in shown]
     if withheld:
         lines.append(plain(ctx._(QUIET_NOTE)))
     if not items:

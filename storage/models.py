@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -113,6 +114,36 @@ class UpdateKind(StrEnum):
     event = "event"
     link = "link"
     withdrawal = "withdrawal"
+
+
+class ReportCategory(StrEnum):
+    threatening_calls = "threatening_calls"
+    employer_pressure = "employer_pressure"
+    tax_inspection = "tax_inspection"
+    police_blocking = "police_blocking"
+    detention = "detention"
+    violence = "violence"
+    voter_roll = "voter_roll"
+    ballot = "ballot"
+    kept_off_list = "kept_off_list"
+    other = "other"
+
+
+class ReportWhen(StrEnum):
+    today = "today"
+    this_week = "this_week"
+    this_month = "this_month"
+    earlier = "earlier"
+
+
+class ReportStatus(StrEnum):
+    new = "new"
+    quarantined = "quarantined"
+    in_review = "in_review"
+    question = "question"
+    published = "published"
+    rejected = "rejected"
+    closed = "closed"
 
 
 class KeyKind(StrEnum):
@@ -339,6 +370,86 @@ class CandidateUpdate(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
+# Incident reports ----------------------------------------------------------
+#
+# Nothing here identifies the reporter: no platform id, chat id, username,
+# message id or time finer than the day. Text and photos are encrypted with a
+# key per report, which is sealed to the moderators' public key (storage.crypto).
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        _one_of("category", ReportCategory),
+        _one_of("happened", ReportWhen),
+        _one_of("status", ReportStatus),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    #: No finer than a township.
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    #: When it happened, as the reporter put it: never a timestamp.
+    happened: Mapped[str] = mapped_column(String(16))
+    created_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.new, index=True)
+    #: The reporter allows moderators to publish an anonymised summary.
+    may_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The per-report key, sealed to the moderators' public key.
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Which moderators' key sealed it (a fingerprint), for rotation.
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    #: The description, encrypted with the report key.
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    #: A keyed slow hash of the receipt; wiped after long disuse.
+    receipt_hash: Mapped[bytes | None] = mapped_column(LargeBinary(64), unique=True)
+    receipt_used_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    attachments: Mapped[list[ReportAttachment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ReportAttachment.id"
+    )
+    messages: Mapped[list[ReportMessage]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ReportMessage.id"
+    )
+
+
+class ReportAttachment(Base):
+    """A photo, re-encoded without metadata, then encrypted with the report key."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportMessage(Base):
+    """A follow-up: more information from the reporter, or a question or answer from
+    the moderators. Encrypted with the report key."""
+
+    __tablename__ = "report_messages"
+    __table_args__ = (CheckConstraint("author IN ('reporter', 'moderators')", name="author"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class ReportCounter(Base):
+    """Reports per sender per hour, under the sender's daily pseudonym: enough for flood
+    caps, nothing that links days. Rows older than a day are purged."""
+
+    __tablename__ = "report_counters"
+
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Conversations and identities ----------------------------------------------
 
 
@@ -351,6 +462,18 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PrivateFlow(Base):
+    """A private flow in progress (an incident report being written), sealed with a key
+    that changes daily, under a pseudonym that changes daily; deleted on finish or
+    cancel, and within the hour by the purge."""
+
+    __tablename__ = "private_flows"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ProcessedEvent(Base):

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.models import Conversation, ProcessedEvent, UserPreference
+from storage.models import Conversation, PrivateFlow, ProcessedEvent, UserPreference
 from storage.types import utcnow
 
 
@@ -34,20 +34,21 @@ class StoreUnit:
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
+    async def lock_conversation(self, key: str) -> None:
+        if self.dialect == "postgresql":
+            # An advisory lock writes nothing: a conversation leaves no row behind
+            # just by being locked. SQLite's BEGIN IMMEDIATE already serialises.
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": advisory_id(key)}
+            )
+
     async def claim_event(self, key: str) -> bool:
         return await insert_ignore(self.session, ProcessedEvent, key=key, day=utcnow().date())
 
     async def load_conversation(
         self, key: str, ttl: timedelta
     ) -> tuple[str | None, dict[str, Any]]:
-        if self.dialect == "postgresql":
-            # Make sure there is a row to lock, so that a second worker waits for us.
-            await insert_ignore(
-                self.session, Conversation, key=key, step=None, data={}, updated_at=utcnow()
-            )
-        row = await self.session.scalar(
-            select(Conversation).where(Conversation.key == key).with_for_update()
-        )
+        row = await self.session.get(Conversation, key)
         if row is None or row.updated_at < utcnow() - ttl:
             return None, {}
         return row.step, dict(row.data)
@@ -64,6 +65,22 @@ class StoreUnit:
         row.data = data
         row.updated_at = utcnow()
 
+    async def load_private(self, key: str, ttl: timedelta) -> str | None:
+        row = await self.session.get(PrivateFlow, key)
+        if row is None or row.updated_at < utcnow() - ttl:
+            return None
+        return row.sealed
+
+    async def save_private(self, key: str, sealed: str | None) -> None:
+        row = await self.session.get(PrivateFlow, key)
+        if sealed is None:
+            if row is not None:
+                await self.session.delete(row)
+        elif row is None:
+            self.session.add(PrivateFlow(key=key, sealed=sealed, updated_at=utcnow()))
+        else:
+            row.sealed, row.updated_at = sealed, utcnow()
+
     async def load_language(self, user: str) -> str | None:
         row = await self.session.get(UserPreference, user)
         return row.language if row else None
@@ -74,6 +91,11 @@ class StoreUnit:
             self.session.add(UserPreference(key=user, language=language))
         else:
             row.language = language
+
+
+def advisory_id(key: str) -> int:
+    """A PostgreSQL advisory lock id (signed 64 bits) from a hex pseudonym."""
+    return int(key[:16], 16) - (1 << 63)
 
 
 def unit_factory(engine: AsyncEngine) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -123,3 +124,53 @@ def test_a_conversation_resumes_after_the_process_is_killed(tmp_path: Path) -> N
     assert second.returncode == 0, second.stderr.decode()
     assert "曾立新 (Zēng Lìxīn)" in second.stdout.decode()
     assert (tmp_path / "kept.sqlite.key").exists(), "the identity key is kept beside the database"
+
+
+def test_demo_files_a_report_and_prints_the_receipt(tmp_path: Path) -> None:
+    steps = [
+        "/report", "1", "1", "西湖区", "1", "2",
+        "昨天晚上有人打电话威胁我的家人，要求我退出选举。", "1", "1", "1",
+    ]  # fmt: skip
+    result = _run(
+        ["--as", "citizen", "--user", "4242", "--lang", "en"],
+        ("\n".join(steps) + "\n").encode(),
+        tmp_path,
+    )
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Your report was received. Thank you." in out
+    assert re.search(r"\n\d{4} \d{4} \d{4} \d{4}\n", out), out[-600:]
+
+
+def test_keys_generate_rotate_and_purge(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {
+        "CANDIBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'ops.sqlite'}",
+        "CANDIBOT_REPORT_KEY_FILE": str(tmp_path / "keys" / "report.key"),
+        "LOCK": "correct horse battery staple",
+    }
+    cli = [sys.executable, "-m", "bot.cli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+
+    made = run("keys", "generate")
+    assert made.returncode == 0, made.stderr
+    assert "wrote" in made.stdout
+    assert run("keys", "generate").returncode == 1, "an existing key is never overwritten"
+    rotated = run("keys", "rotate", "--passphrase-env", "LOCK")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-sealed 0 reports" in rotated.stdout
+    key_file = tmp_path / "keys" / "report.key"
+    assert "private_locked" in key_file.read_text()
+    locked = run("keys", "rotate")
+    assert locked.returncode == 1 and "current private key is needed" in locked.stderr
+    purged = run("purge")
+    assert purged.returncode == 0 and "Purged(" in purged.stdout

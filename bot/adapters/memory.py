@@ -24,7 +24,9 @@ class MemoryAdapter(Adapter):
         inline_buttons=True, rich_text=True, photos=True, max_text_chars=4096
     )
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = "zh-hans") -> None:
+        #: The platform language of simulated users unless a call says otherwise.
+        self.language = language
         self.sent: list[Sent] = []
         self.acknowledged: list[ButtonAction] = []
         self._sink: EventSink | None = None
@@ -67,25 +69,27 @@ class MemoryAdapter(Adapter):
     def next_id(self) -> str:
         return f"{self._id_prefix}-{next(self._ids)}"
 
-    async def say(
-        self, text: str, *, user: str = "u1", language: str | None = "zh-hans"
-    ) -> list[Reply]:
+    async def say(self, text: str, *, user: str = "u1", language: str | None = None) -> list[Reply]:
         chat, sender = self.refs(user)
         return await self.inject(
             event_from_text(
-                text, chat=chat, sender=sender, language=language, event_id=self.next_id()
+                text,
+                chat=chat,
+                sender=sender,
+                language=language or self.language,
+                event_id=self.next_id(),
             )
         )
 
     async def press(
-        self, payload: str, *, user: str = "u1", language: str | None = "zh-hans"
+        self, payload: str, *, user: str = "u1", language: str | None = None
     ) -> list[Reply]:
         chat, sender = self.refs(user)
         return await self.inject(
             ButtonAction(
                 chat=chat,
                 sender=sender,
-                language=language,
+                language=language or self.language,
                 event_id=self.next_id(),
                 payload=payload,
             )

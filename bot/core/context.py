@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from bot.core import redaction
 from bot.core.events import Event
 from bot.core.i18n import Catalogs, Gettext
 from bot.core.replies import Reply
@@ -33,10 +34,17 @@ class Context(Generic[U]):
     catalogs: Catalogs
     #: The handlers' own settings, handed through the core untouched.
     config: object = None
+    #: A pseudonym of the sender that changes every day: for flood counters that
+    #: must not link one day's activity to another's.
+    daily_sender: str = ""
     #: The state as it was loaded, before any handler changed it.
     previous: ConversationState = IDLE
     state: ConversationState = IDLE
     language_changed: bool = field(default=False, init=False)
+
+    def protect(self, *values: str | None) -> None:
+        """Keep ``values`` (a receipt, a report's text) out of log lines from here on."""
+        redaction.protect(*values)
 
     def _(self, message: str) -> str:
         return self.gettext(message)

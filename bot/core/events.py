@@ -43,6 +43,22 @@ class TextMessage(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PhotoMessage(Event):
+    """A photo, already fetched by the adapter. The core never sees its metadata-laden
+    original file name or sender details; handlers re-encode the bytes before storing."""
+
+    image: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnsupportedMessage(Event):
+    """Something the bot does not take: a document, voice, sticker, location..."""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Command(Event):
     """``/name args``; ``name`` is lower case without the slash or a ``@bot`` suffix."""
 

@@ -55,7 +55,12 @@ def plain(value: str) -> Text:
     return Text((Span(value),)) if value else Text()
 
 
-def bold(value: str) -> Text:
+def bold(value: TextLike) -> Text:
+    """Bold text; a formatted ``Text`` turns bold span by span (links stay links)."""
+    if isinstance(value, Text):
+        return Text(
+            tuple(span if span.style == "link" else Span(span.text, "bold") for span in value.spans)
+        )
     return Text((Span(value, "bold"),)) if value else Text()
 
 

@@ -14,6 +14,12 @@ class Unit(Protocol):
     failing handler leaves nothing half-written.
     """
 
+    async def lock_conversation(self, key: str) -> None:
+        """Hold the conversation for this transaction, so other workers wait for us.
+
+        Must leave no trace in the database (no row written).
+        """
+
     async def claim_event(self, key: str) -> bool:
         """Record that the event was handled; False if it already was (a redelivery)."""
 
@@ -27,6 +33,12 @@ class Unit(Protocol):
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         """Store the state; an idle state (no step, no data) deletes the row."""
+
+    async def load_private(self, key: str, ttl: timedelta) -> str | None:
+        """A sealed private flow stored under ``key``, unless older than ``ttl``."""
+
+    async def save_private(self, key: str, sealed: str | None) -> None:
+        """Store a sealed private flow; None deletes it."""
 
     async def load_language(self, user: str) -> str | None: ...
 

@@ -5,6 +5,8 @@
 - Button payloads are ``prefix:args``; an action bound to a step runs only while
   the conversation is at that step, otherwise the button has expired.
 - Free text goes to the handler of the current step, else to the text fallback.
+- Photos and other media go to the current step if it takes media, else to the
+  ``unsupported`` fallback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.core.context import Context, Replies, U
-from bot.core.events import ButtonAction, Command, TextMessage
+from bot.core.events import (
+    ButtonAction,
+    Command,
+    PhotoMessage,
+    TextMessage,
+    UnsupportedMessage,
+)
 
 Handler = Callable[[Context[U]], Awaitable[Replies]]
 V = TypeVar("V")
@@ -39,6 +47,8 @@ class Router(Generic[U]):
         self.command_specs: list[CommandSpec] = []
         self._actions: dict[str, _Action[U]] = {}
         self._steps: dict[str, Handler[U]] = {}
+        self._media_steps: set[str] = set()
+        self._unsupported: Handler[U] | None = None
         self._text: Handler[U] | None = None
         self._unknown_command: Handler[U] | None = None
         self._stale_action: Handler[U] | None = None
@@ -66,9 +76,13 @@ class Router(Generic[U]):
 
         return register
 
-    def step(self, name: str) -> Callable[[Handler[U]], Handler[U]]:
+    def step(self, name: str, *, media: bool = False) -> Callable[[Handler[U]], Handler[U]]:
+        """Free text at step ``name``; with ``media``, photos and other media too."""
+
         def register(fn: Handler[U]) -> Handler[U]:
             self._claim(self._steps, name, fn, "step")
+            if media:
+                self._media_steps.add(name)
             return fn
 
         return register
@@ -85,6 +99,11 @@ class Router(Generic[U]):
         self._stale_action = fn
         return fn
 
+    def unsupported(self, fn: Handler[U]) -> Handler[U]:
+        """Photos, documents and other media that no step asked for."""
+        self._unsupported = fn
+        return fn
+
     def include(self, other: Router[U]) -> None:
         for name, fn in other._commands.items():
             self._claim(self._commands, name, fn, "command")
@@ -93,6 +112,8 @@ class Router(Generic[U]):
             self._claim(self._actions, prefix, action, "action")
         for step, fn in other._steps.items():
             self._claim(self._steps, step, fn, "step")
+        self._media_steps |= other._media_steps
+        self._unsupported = other._unsupported or self._unsupported
         self._text = other._text or self._text
         self._unknown_command = other._unknown_command or self._unknown_command
         self._stale_action = other._stale_action or self._stale_action
@@ -130,4 +151,8 @@ class Router(Generic[U]):
             # A step no handler knows (an older release's flow) is dropped.
             ctx.state = ctx.state.fresh()
             return self._text
+        if isinstance(event, PhotoMessage | UnsupportedMessage):
+            if ctx.state.step in self._media_steps:
+                return self._steps[ctx.state.step]
+            return self._unsupported
         return None

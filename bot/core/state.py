@@ -19,6 +19,10 @@ class ConversationState:
     #: Context that outlives a flow, such as the place being looked at; it goes
     #: when the conversation is idle for longer than the state's time to live.
     memory: Mapping[str, JSON] = field(default_factory=dict)
+    #: A private flow (an incident report) is stored sealed under a pseudonym
+    #: that changes daily, expires within the hour and leaves the conversation's
+    #: ordinary record untouched.
+    private: bool = False
 
     @property
     def idle(self) -> bool:
@@ -26,21 +30,28 @@ class ConversationState:
 
     def at(self, step: str | None, **data: JSON) -> ConversationState:
         """Move to ``step`` keeping the draft data, updated with ``data``."""
-        return ConversationState(step, {**self.data, **data}, self.memory)
+        return ConversationState(step, {**self.data, **data}, self.memory, self.private)
 
     def remember(self, **memory: JSON) -> ConversationState:
-        return ConversationState(self.step, self.data, {**self.memory, **memory})
+        return ConversationState(self.step, self.data, {**self.memory, **memory}, self.private)
 
     def fresh(self) -> ConversationState:
         """No flow, no draft; the memory stays."""
         return ConversationState(None, {}, self.memory)
 
+    def privately(self, step: str, **data: JSON) -> ConversationState:
+        """Enter or continue a private flow at ``step``."""
+        return ConversationState(step, {**self.data, **data}, self.memory, private=True)
+
     def to_json(self) -> dict[str, JSON]:
         return {"data": dict(self.data), "memory": dict(self.memory)}
 
     @classmethod
-    def from_json(cls, step: str | None, stored: Mapping[str, JSON]) -> ConversationState:
-        return cls(step, dict(stored.get("data", {})), dict(stored.get("memory", {})))
+    def from_json(
+        cls, step: str | None, stored: Mapping[str, JSON], *, private: bool = False
+    ) -> ConversationState:
+        data, memory = dict(stored.get("data", {})), dict(stored.get("memory", {}))
+        return cls(step, data, memory, private)
 
 
 IDLE = ConversationState()

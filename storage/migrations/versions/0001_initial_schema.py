@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 09:58:11.652786
+Create Date: 2026-11-28 10:09:24.566438
 """
 
 from collections.abc import Sequence
@@ -71,6 +71,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_persons_key")),
     )
     op.create_table(
+        "private_flows",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("sealed", sa.Text(), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_private_flows")),
+    )
+    with op.batch_alter_table("private_flows", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_private_flows_updated_at"), ["updated_at"], unique=False
+        )
+
+    op.create_table(
         "processed_events",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -79,6 +91,13 @@ def upgrade() -> None:
     with op.batch_alter_table("processed_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_processed_events_day"), ["day"], unique=False)
 
+    op.create_table(
+        "report_counters",
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("hour", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("sender", "hour", name=op.f("pk_report_counters")),
+    )
     op.create_table(
         "staff",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -178,6 +197,46 @@ def upgrade() -> None:
         batch_op.create_index("ix_person_search_keys_key", ["key"], unique=False)
 
     op.create_table(
+        "reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("area_code", sa.String(length=12), nullable=True),
+        sa.Column("happened", sa.String(length=16), nullable=False),
+        sa.Column("created_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("may_publish", sa.Boolean(), nullable=False),
+        sa.Column("sealed_key", sa.LargeBinary(), nullable=False),
+        sa.Column("key_id", sa.String(length=32), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("receipt_hash", sa.LargeBinary(length=64), nullable=True),
+        sa.Column("receipt_used_on", sa.Date(), nullable=True),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.CheckConstraint(
+            "category IN ('threatening_calls', 'employer_pressure', 'tax_inspection', 'police_blocking', 'detention', 'violence', 'voter_roll', 'ballot', 'kept_off_list', 'other')",
+            name=op.f("ck_reports_category_allowed"),
+        ),
+        sa.CheckConstraint(
+            "happened IN ('today', 'this_week', 'this_month', 'earlier')",
+            name=op.f("ck_reports_happened_allowed"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('new', 'quarantined', 'in_review', 'question', 'published', 'rejected', 'closed')",
+            name=op.f("ck_reports_status_allowed"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["area_code"], ["areas.code"], name=op.f("fk_reports_area_code_areas")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
+        sa.UniqueConstraint("receipt_hash", name=op.f("uq_reports_receipt_hash")),
+    )
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reports_area_code"), ["area_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reports_closed_on"), ["closed_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reports_created_on"), ["created_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reports_key_id"), ["key_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reports_status"), ["status"], unique=False)
+
+    op.create_table(
         "electoral_districts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -200,6 +259,48 @@ def upgrade() -> None:
     with op.batch_alter_table("electoral_districts", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_electoral_districts_election_id"), ["election_id"], unique=False
+        )
+
+    op.create_table(
+        "report_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("media_type", sa.String(length=32), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_report_attachments_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_attachments")),
+    )
+    with op.batch_alter_table("report_attachments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_report_attachments_report_id"), ["report_id"], unique=False
+        )
+
+    op.create_table(
+        "report_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("author", sa.String(length=16), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_on", sa.Date(), nullable=False),
+        sa.CheckConstraint(
+            "author IN ('reporter', 'moderators')", name=op.f("ck_report_messages_author")
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_report_messages_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_messages")),
+    )
+    with op.batch_alter_table("report_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_report_messages_report_id"), ["report_id"], unique=False
         )
 
     op.create_table(
@@ -402,10 +503,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_candidacies_district_id"))
 
     op.drop_table("candidacies")
+    with op.batch_alter_table("report_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_messages_report_id"))
+
+    op.drop_table("report_messages")
+    with op.batch_alter_table("report_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_attachments_report_id"))
+
+    op.drop_table("report_attachments")
     with op.batch_alter_table("electoral_districts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_electoral_districts_election_id"))
 
     op.drop_table("electoral_districts")
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reports_status"))
+        batch_op.drop_index(batch_op.f("ix_reports_key_id"))
+        batch_op.drop_index(batch_op.f("ix_reports_created_on"))
+        batch_op.drop_index(batch_op.f("ix_reports_closed_on"))
+        batch_op.drop_index(batch_op.f("ix_reports_area_code"))
+
+    op.drop_table("reports")
     with op.batch_alter_table("person_search_keys", schema=None) as batch_op:
         batch_op.drop_index("ix_person_search_keys_key")
 
@@ -420,10 +537,15 @@ def downgrade() -> None:
     op.drop_table("area_search_keys")
     op.drop_table("user_preferences")
     op.drop_table("staff")
+    op.drop_table("report_counters")
     with op.batch_alter_table("processed_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_processed_events_day"))
 
     op.drop_table("processed_events")
+    with op.batch_alter_table("private_flows", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_private_flows_updated_at"))
+
+    op.drop_table("private_flows")
     op.drop_table("persons")
     op.drop_table("conversations")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:

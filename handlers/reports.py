@@ -1,0 +1,369 @@
+"""/report: an incident report, guided step by step, that never records who sent it.
+
+The whole flow is private (``ConversationState.privately``): its draft is sealed
+under a pseudonym that changes daily, expires within the hour and is deleted on
+submit or cancel. On submit the report is encrypted (storage.reports) and the
+reporter gets a receipt, shown once, for /status.
+"""
+
+from __future__ import annotations
+
+import base64
+import unicodedata
+from typing import Any
+
+from bot.core.events import PhotoMessage, TextMessage, UnsupportedMessage
+from bot.core.i18n import N_
+from bot.core.markup import Text, bold, code, fmt, italic, join, plain
+from bot.core.replies import Button, Reply
+from handlers.areas import place_buttons
+from handlers.base import EXPIRED, Ctx, action_arg, message_text, new_router
+from handlers.labels import label
+from handlers.policy import policy
+from handlers.start import DESCRIPTIONS
+from storage.areas import get_area, search_areas
+from storage.images import ImageRejected, sanitize
+from storage.models import AreaLevel, ReportCategory, ReportWhen
+from storage.receipts import format_receipt, new_receipt
+from storage.reports import NewReport, count_and_check, file_report
+
+router = new_router()
+
+SAFETY, CATEGORY, AREA, WHEN, DESCRIBE, PHOTOS, PUBLISH, CONFIRM = (
+    "report.safety", "report.category", "report.area", "report.when",
+    "report.describe", "report.photos", "report.publish", "report.confirm",
+)  # fmt: skip
+MAX_PHOTOS = 5
+MIN_DESCRIPTION = 10
+
+CATEGORIES: dict[str, str] = {
+    ReportCategory.threatening_calls: N_("Threatening or anonymous calls"),
+    ReportCategory.employer_pressure: N_("Pressure from an employer"),
+    ReportCategory.tax_inspection: N_("Tax inspections or other pressure on a business"),
+    ReportCategory.police_blocking: N_("Police or guards blocking a meeting"),
+    ReportCategory.detention: N_("Detention or being taken away"),
+    ReportCategory.violence: N_("Violence or threats of violence"),
+    ReportCategory.voter_roll: N_("Voter roll irregularities"),
+    ReportCategory.ballot: N_("Ballot or counting irregularities"),
+    ReportCategory.kept_off_list: N_("Kept off the candidate list"),
+    ReportCategory.other: N_("Something else"),
+}
+
+WHENS: dict[str, str] = {
+    ReportWhen.today: N_("Today"),
+    ReportWhen.this_week: N_("This week"),
+    ReportWhen.this_month: N_("This month"),
+    ReportWhen.earlier: N_("Earlier"),
+}
+
+SAFETY_NOTE = N_(
+    "Before you start: this bot does not record who you are, and your report is stored "
+    "encrypted. But the chat service still sees that you wrote to this bot, and when. "
+    "Telegram's servers can read this chat. On Matrix, end-to-end encryption on a "
+    "homeserver you trust is the safer channel. Leave out your name and details that "
+    "identify you unless you want the moderators to know them."
+)
+PHOTO_REFUSALS = {
+    "too_large": N_("That photo is larger than 10 MB. Please send a smaller one."),
+    "not_an_image": N_("That is not a photo I can read. Please send a JPEG or PNG image."),
+    "too_many_pixels": N_("That image is too large to open safely. Please send a smaller one."),
+}
+
+
+def _cancel_row(ctx: Ctx) -> list[Button]:
+    return [Button(ctx._("Cancel the report"), "rpt:cancel")]
+
+
+def _draft(ctx: Ctx) -> dict[str, Any]:
+    draft = dict(ctx.state.data)
+    ctx.protect(draft.get("description"))
+    return draft
+
+
+def _not_set_up(ctx: Ctx) -> Reply | None:
+    setup = policy(ctx).reports
+    if setup.keys is None or setup.hasher is None:
+        return Reply.of(
+            ctx._("Reports are not set up on this bot yet: the moderators have no key.")
+        )
+    return None
+
+
+# Steps ---------------------------------------------------------------------
+
+
+@router.command("report", description=DESCRIPTIONS["report"])
+async def report_command(ctx: Ctx) -> Reply:
+    if not ctx.event.chat.private:
+        return Reply.of(
+            ctx._(
+                "For your safety I only take reports in a private chat. "
+                "Write to me directly and send /report there."
+            )
+        )
+    refusal = _not_set_up(ctx)
+    if refusal is not None:
+        return refusal
+    ctx.state = ctx.state.fresh().privately(SAFETY)
+    return Reply.of(
+        join([bold(ctx._("Report an incident")), plain(ctx._(SAFETY_NOTE))]),
+        [[Button(ctx._("I understand, continue"), "rpt:go")], _cancel_row(ctx)],
+    )
+
+
+def ask_category(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.privately(CATEGORY)
+    rows = [[Button(ctx._(text), f"rptc:{value}")] for value, text in CATEGORIES.items()]
+    return Reply.of(ctx._("What happened? Choose the closest kind."), [*rows, _cancel_row(ctx)])
+
+
+@router.action("rpt")
+async def report_control(ctx: Ctx) -> Reply:
+    choice = action_arg(ctx)
+    in_report = ctx.state.private and (ctx.state.step or "").startswith("report.")
+    if choice == "cancel":
+        if not in_report:
+            return Reply.of(ctx._("There is nothing to cancel."))
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._("Your report was cancelled and deleted. Nothing was kept."))
+    if choice == "go" and ctx.state.step == SAFETY:
+        return ask_category(ctx)
+    return Reply.of(ctx._(EXPIRED))
+
+
+@router.action("rptc", step=CATEGORY)
+async def category_chosen(ctx: Ctx) -> Reply:
+    category = action_arg(ctx)
+    if category not in CATEGORIES:
+        return Reply.of(ctx._(EXPIRED))
+    ctx.state = ctx.state.privately(AREA, category=category)
+    return Reply.of(
+        ctx._(
+            "Where did it happen? Type the name of the county, district, town or street "
+            "office (not an address), or skip."
+        ),
+        [[Button(ctx._("Skip"), "rpta:")], _cancel_row(ctx)],
+    )
+
+
+@router.step(AREA)
+async def area_typed(ctx: Ctx) -> Reply:
+    places = await search_areas(ctx.unit.session, message_text(ctx), limit=6)
+    places = [p for p in places if p.level != AreaLevel.village]
+    if not places:
+        return Reply.of(
+            ctx._("I did not find that place. Type another name, or skip."),
+            [[Button(ctx._("Skip"), "rpta:")], _cancel_row(ctx)],
+        )
+    rows = await place_buttons(ctx, places, "rpta")
+    return Reply.of(
+        ctx._("Which one?"), [*rows, [Button(ctx._("Skip"), "rpta:")], _cancel_row(ctx)]
+    )
+
+
+@router.action("rpta", step=AREA)
+async def area_chosen(ctx: Ctx) -> Reply:
+    area_code: str | None = action_arg(ctx) or None
+    if area_code is not None:
+        area = await get_area(ctx.unit.session, area_code)
+        # No finer than a township: a village would narrow the reporter down.
+        if area is None or area.level == AreaLevel.village:
+            return Reply.of(ctx._(EXPIRED))
+    ctx.state = ctx.state.privately(WHEN, area=area_code)
+    rows = [[Button(ctx._(text), f"rptw:{value}")] for value, text in WHENS.items()]
+    return Reply.of(ctx._("When did it happen?"), [*rows, _cancel_row(ctx)])
+
+
+@router.action("rptw", step=WHEN)
+async def when_chosen(ctx: Ctx) -> Reply:
+    when = action_arg(ctx)
+    if when not in WHENS:
+        return Reply.of(ctx._(EXPIRED))
+    ctx.state = ctx.state.privately(DESCRIBE, when=when)
+    return Reply.of(
+        ctx._(
+            "Describe what happened, in your own words: who did what, where and when. "
+            "Send it as one message."
+        ),
+        [_cancel_row(ctx)],
+    )
+
+
+def _has_words(text: str) -> bool:
+    letters = sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+    return letters >= MIN_DESCRIPTION or (
+        letters >= 4 and any("\u4e00" <= c <= "\u9fff" for c in text)
+    )
+
+
+@router.step(DESCRIBE, media=True)
+async def description_typed(ctx: Ctx) -> Reply:
+    if not isinstance(ctx.event, TextMessage):
+        return Reply.of(
+            ctx._("First describe what happened in words; you can add photos after that."),
+            [_cancel_row(ctx)],
+        )
+    description = message_text(ctx)
+    if not _has_words(description):
+        return Reply.of(
+            ctx._("Please describe what happened in a few words, so the moderators understand."),
+            [_cancel_row(ctx)],
+        )
+    ctx.state = ctx.state.privately(PHOTOS, description=description, photos=[])
+    return ask_photos(ctx, 0)
+
+
+def ask_photos(ctx: Ctx, count: int) -> Reply:
+    text = (
+        fmt(
+            ctx._("You may add up to {max} photos (screenshots of messages, for example)."),
+            max=str(MAX_PHOTOS),
+        )
+        + "\n"
+        + ctx._("Location and camera details are removed from every photo before it is stored.")
+        if count == 0
+        else fmt(ctx._("Photo {count} of {max} added."), count=str(count), max=str(MAX_PHOTOS))
+    )
+    label_ = ctx._("Continue without photos") if count == 0 else ctx._("Done with photos")
+    return Reply.of(text, [[Button(label_, "rptp:done")], _cancel_row(ctx)])
+
+
+@router.step(PHOTOS, media=True)
+async def photo_sent(ctx: Ctx) -> Reply:
+    event = ctx.event
+    draft = _draft(ctx)
+    photos: list[list[str]] = list(draft.get("photos", []))
+    if isinstance(event, UnsupportedMessage):
+        return Reply.of(
+            ctx._(
+                "Please send pictures as photos, not as files: files keep hidden details "
+                "such as where and when they were made, and who made them."
+            ),
+            [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+        )
+    if not isinstance(event, PhotoMessage):
+        return Reply.of(
+            ctx._("Send a photo, or press the button when you are done."),
+            [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+        )
+    if len(photos) >= MAX_PHOTOS:
+        return Reply.of(
+            fmt(ctx._("A report takes at most {max} photos."), max=str(MAX_PHOTOS)),
+            [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+        )
+    try:
+        media_type, clean = sanitize(event.image)
+    except ImageRejected as rejected:
+        return Reply.of(
+            ctx._(PHOTO_REFUSALS[rejected.reason]),
+            [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+        )
+    photos.append([media_type, base64.b64encode(clean).decode()])
+    ctx.state = ctx.state.privately(PHOTOS, photos=photos)
+    return ask_photos(ctx, len(photos))
+
+
+@router.action("rptp", step=PHOTOS)
+async def photos_done(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.privately(PUBLISH)
+    return Reply.of(
+        ctx._(
+            "May the moderators publish a short anonymised summary of this report "
+            "(area no finer than the county, date to the week, no names)?"
+        ),
+        [
+            [Button(ctx._("Yes, an anonymised summary may be published"), "rptpub:yes")],
+            [Button(ctx._("No, keep it with the moderators"), "rptpub:no")],
+            _cancel_row(ctx),
+        ],
+    )
+
+
+@router.action("rptpub", step=PUBLISH)
+async def publish_chosen(ctx: Ctx) -> Reply:
+    choice = action_arg(ctx)
+    if choice not in ("yes", "no"):
+        return Reply.of(ctx._(EXPIRED))
+    ctx.state = ctx.state.privately(CONFIRM, publish=choice == "yes")
+    return await review(ctx)
+
+
+async def review(ctx: Ctx) -> Reply:
+    draft = _draft(ctx)
+    area = await get_area(ctx.unit.session, draft["area"]) if draft.get("area") else None
+    lines: list[Text] = [
+        bold(ctx._("Please check your report:")),
+        fmt(ctx._("What: {category}"), category=label(CATEGORIES, draft["category"], ctx._)),
+        fmt(ctx._("Where: {area}"), area=area.name if area else ctx._("not given")),
+        fmt(ctx._("When: {when}"), when=label(WHENS, draft["when"], ctx._)),
+        fmt(ctx._("Photos: {count}"), count=str(len(draft.get("photos", [])))),
+        plain(
+            ctx._("An anonymised summary may be published.")
+            if draft.get("publish")
+            else ctx._("Nothing will be published.")
+        ),
+        italic(draft["description"]),
+    ]
+    return Reply.of(
+        join(lines),
+        [[Button(ctx._("Send the report"), "rpts:send")], _cancel_row(ctx)],
+    )
+
+
+@router.action("rpts", step=CONFIRM)
+async def submit(ctx: Ctx) -> list[Reply]:
+    setup = policy(ctx).reports
+    if setup.keys is None or setup.hasher is None:
+        return [
+            Reply.of(ctx._("Reports are not set up on this bot yet: the moderators have no key."))
+        ]
+    draft = _draft(ctx)
+    now = policy(ctx).clock()
+    within_caps = await count_and_check(ctx.unit.session, ctx.daily_sender, now, setup.caps)
+    receipt = new_receipt()
+    ctx.protect(receipt, format_receipt(receipt))
+    await file_report(
+        ctx.unit.session,
+        NewReport(
+            category=draft["category"],
+            area_code=draft.get("area"),
+            happened=draft["when"],
+            description=draft["description"],
+            photos=tuple((m, base64.b64decode(d)) for m, d in draft.get("photos", [])),
+            may_publish=bool(draft.get("publish")),
+        ),
+        keys=setup.keys,
+        receipt_hash=setup.hasher.hash(receipt),
+        today=now.date(),
+        quarantined=not within_caps,
+    )
+    ctx.state = ctx.state.fresh()
+    replies = [
+        Reply.of(
+            join(
+                [
+                    bold(ctx._("Your report was received. Thank you.")),
+                    plain(ctx._("Your receipt (shown only this once, write it down):")),
+                    code(format_receipt(receipt)),
+                    plain(
+                        ctx._(
+                            "Send /status followed by the receipt to see what happened to your "
+                            "report, answer the moderators' questions or add information. "
+                            "Anyone with the receipt can do so: keep it safe, and delete this "
+                            "message if others may see your phone."
+                        )
+                    ),
+                ]
+            )
+        )
+    ]
+    if not within_caps:
+        replies.append(
+            Reply.of(
+                ctx._(
+                    "Many reports have arrived in a short time, so this one will be reviewed "
+                    "a little later. Please wait before sending another."
+                )
+            )
+        )
+    return replies

@@ -1,0 +1,97 @@
+"""The records both formats are read into and written from: one per election, district,
+person and candidacy, each carrying its place in the file for error messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PointRecord:
+    """One platform point; an empty wording means "none given in this language"."""
+
+    topic: str
+    zh: str = ""
+    en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRecord:
+    key: str
+    area_code: str
+    level: str
+    election_day: date | None
+    status: str
+    source: str
+    #: None: keep what is stored (a new election gets the import time).
+    updated_at: datetime | None
+    roll_published_on: date | None
+    nominees_published_on: date | None
+    official_list_published_on: date | None
+    demo: bool
+    #: Popolo only: the organisation (the congress) the event names.
+    organization_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictRecord:
+    key: str
+    election_key: str
+    number: int | None
+    name: str
+    seats: int
+    #: Area codes, sorted.
+    area_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    key: str
+    #: In Simplified characters.
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidacyRecord:
+    key: str
+    person_key: str
+    district_key: str
+    stage: str
+    nomination: str
+    nominator_count: int | None
+    #: None: no platform given (what is stored stays as it is).
+    platform: tuple[PointRecord, ...] | None
+    #: Popolo only: the organisation the membership names, checked against the election's.
+    organization_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A record and where it came from: a line number (CSV) or an index in a JSON array."""
+
+    at: int
+    record: ElectionRecord | DistrictRecord | PersonRecord | CandidacyRecord
+
+
+@dataclass
+class Problems:
+    """Every error found, in the order found; only the first ``limit`` are kept verbatim."""
+
+    limit: int = 10_000
+    messages: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, where: str, message: str) -> None:
+        self.count += 1
+        if len(self.messages) < self.limit:
+            self.messages.append(f"{where}: {message}")
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def lines(self) -> list[str]:
+        """The messages, and a last line saying how many were not kept."""
+        rest = self.count - len(self.messages)
+        return [*self.messages, *([f"... and {rest} more errors"] if rest else [])]

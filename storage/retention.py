@@ -1,0 +1,62 @@
+"""What is kept and for how long: the purge that `candibot purge` and the bot run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import PrivateFlow, ProcessedEvent, Report, ReportCounter
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    #: Closed reports (and their photos and follow-ups) are deleted after this long.
+    closed_reports: timedelta = timedelta(days=180)
+    #: A receipt unused this long stops working: its hash is wiped.
+    receipts: timedelta = timedelta(days=90)
+    #: Unfinished reports are gone after this long.
+    drafts: timedelta = timedelta(hours=1)
+    processed_events: timedelta = timedelta(days=7)
+    counters: timedelta = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    reports: int
+    receipts: int
+    drafts: int
+    events: int
+    counters: int
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge(session: AsyncSession, now: datetime, rules: Retention) -> Purged:
+    today: date = now.date()
+    reports = await session.execute(
+        delete(Report).where(
+            Report.closed_on.is_not(None), Report.closed_on < today - rules.closed_reports
+        )
+    )
+    receipts = await session.execute(
+        update(Report)
+        .where(Report.receipt_hash.is_not(None), Report.receipt_used_on < today - rules.receipts)
+        .values(receipt_hash=None, receipt_used_on=None)
+    )
+    drafts = await session.execute(
+        delete(PrivateFlow).where(PrivateFlow.updated_at < now - rules.drafts)
+    )
+    events = await session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.day < today - rules.processed_events)
+    )
+    counters = await session.execute(
+        delete(ReportCounter).where(ReportCounter.hour < now - rules.counters)
+    )
+    return Purged(
+        _count(reports), _count(receipts), _count(drafts), _count(events), _count(counters)
+    )
