@@ -15,10 +15,12 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.events import ButtonAction, Event
 from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
+from bot.core.ports import CursorStore
 from bot.core.replies import Reply
 from handlers import build_router
 from handlers.policy import Policy, ReportSetup
 from storage.crypto import ModeratorKeys, read_key_file
+from storage.cursors import Cursors
 from storage.db import make_engine, upgrade
 from storage.receipts import ReceiptHasher
 from storage.reports import Caps
@@ -30,6 +32,11 @@ from storage.unit import StoreUnit, unit_factory
 class App:
     engine: AsyncEngine
     dispatcher: Dispatcher[StoreUnit]
+
+    @property
+    def cursors(self) -> CursorStore:
+        """Where adapters keep their place in their platform's stream."""
+        return Cursors(self.engine)
 
     def sink_for(self, adapter: Adapter) -> EventSink:
         """Where ``adapter`` delivers: handle the event, send replies, acknowledge buttons."""

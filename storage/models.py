@@ -486,6 +486,18 @@ class ProcessedEvent(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
 
 
+class PlatformCursor(Base):
+    """Where an adapter stands in its platform's stream (Telegram's update offset,
+    Matrix's sync token), advanced only after the events before it were handled."""
+
+    __tablename__ = "platform_cursors"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class UserPreference(Base):
     __tablename__ = "user_preferences"
 

@@ -109,3 +109,17 @@ def test_demo_places_are_real_divisions() -> None:
             area["level"],
             area["parent"],
         ), area
+
+
+async def test_cursors_survive_a_new_engine(db_url: str) -> None:
+    from storage.cursors import Cursors
+    from storage.db import make_engine
+
+    first = make_engine(db_url)
+    assert await Cursors(first).load("telegram", "offset") is None
+    await Cursors(first).save("telegram", "offset", "41")
+    await Cursors(first).save("telegram", "offset", "42")
+    await first.dispose()
+    second = make_engine(db_url)
+    assert await Cursors(second).load("telegram", "offset") == "42"
+    await second.dispose()

@@ -50,3 +50,11 @@ U_co = TypeVar("U_co", bound=Unit, covariant=True)
 
 class UnitFactory(Protocol[U_co]):
     def __call__(self) -> AbstractAsyncContextManager[U_co]: ...
+
+
+class CursorStore(Protocol):
+    """Where adapters keep their place in a platform's stream across restarts."""
+
+    async def load(self, platform: str, name: str) -> str | None: ...
+
+    async def save(self, platform: str, name: str, value: str) -> None: ...

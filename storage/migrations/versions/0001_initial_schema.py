@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:09:24.566438
+Create Date: 2026-11-28 10:38:02.013371
 """
 
 from collections.abc import Sequence
@@ -69,6 +69,14 @@ def upgrade() -> None:
         sa.Column("aliases", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
         sa.UniqueConstraint("key", name=op.f("uq_persons_key")),
+    )
+    op.create_table(
+        "platform_cursors",
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("platform", "name", name=op.f("pk_platform_cursors")),
     )
     op.create_table(
         "private_flows",
@@ -546,6 +554,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_private_flows_updated_at"))
 
     op.drop_table("private_flows")
+    op.drop_table("platform_cursors")
     op.drop_table("persons")
     op.drop_table("conversations")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
