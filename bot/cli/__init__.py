@@ -1,0 +1,39 @@
+"""The ``candibot`` command. Each module of this package adds its subcommands:
+
+- ``demo``: chat with the bot in the terminal, on demo data;
+- ``database``: ``db upgrade|current`` and ``areas load``;
+- ``exchange``: ``import`` and ``export``;
+- ``chores``: ``keys generate|rotate`` and ``purge``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.cli import chores, database, demo, exchange
+from bot.config import Settings
+
+MODULES = (demo, database, exchange, chores)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="candibot", description="candibot, the election bot")
+    commands = root.add_subparsers(dest="command", required=True)
+    for module in MODULES:
+        module.register(commands)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    result: int = asyncio.run(args.run(args, settings))
+    return result

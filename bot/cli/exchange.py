@@ -1,0 +1,68 @@
+"""``candibot import FILE`` and ``candibot export``: CSV and Popolo (docs/IMPORT_FORMAT.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import database_option, migrated
+from bot.config import Settings
+from storage.exchange.sources import FORMATS
+
+
+def register(commands: Any) -> None:
+    load = commands.add_parser("import", help="import candidacies from a CSV or Popolo file")
+    load.add_argument("file", type=Path, help="a .csv, .csv.gz, .json or .json.gz file")
+    load.add_argument("--format", choices=FORMATS, help="default: from the file's name")
+    database_option(load)
+    load.set_defaults(run=import_command)
+
+    dump = commands.add_parser("export", help="export every candidacy as CSV or Popolo")
+    dump.add_argument("--format", choices=FORMATS, required=True)
+    dump.add_argument("--output", type=Path, help="a file (.gz: compressed); default stdout")
+    database_option(dump)
+    dump.set_defaults(run=export_command)
+
+
+async def import_command(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.exchange import ImportRefused, guess_format, import_file
+    from storage.exchange.progress import ProgressBar
+
+    file_format = args.format or guess_format(args.file)
+    if file_format is None:
+        print(
+            f"candibot: cannot tell the format of {args.file.name}; use --format csv|popolo",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.file.is_file():
+        print(f"candibot: no such file: {args.file}", file=sys.stderr)
+        return 2
+    engine = await migrated(args.db or settings.database_url)
+    try:
+        with ProgressBar() as progress:
+            report = await import_file(engine, args.file, file_format, progress=progress)
+    except ImportRefused as refused:
+        for line in refused.problems.lines():
+            print(line, file=sys.stderr)
+        print(f"candibot: {refused}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(report.summary(), file=sys.stderr)
+    return 0
+
+
+async def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.exchange import export
+    from storage.exchange.sources import open_output
+
+    engine = await migrated(args.db or settings.database_url)
+    try:
+        with open_output(args.output, sys.stdout) as out:
+            await export(engine, args.format, out)
+    finally:
+        await engine.dispose()
+    return 0
