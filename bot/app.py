@@ -117,3 +117,23 @@ async def build_app(
         config=policy or Policy(),
     )
     return App(engine, dispatcher)
+
+
+async def app_from_settings(
+    settings: Settings,
+    identity_key: bytes,
+    keys: ModeratorKeys | None,
+    *,
+    database_url: str | None = None,
+) -> App:
+    """The bot as the settings describe it (``database_url`` overrides theirs)."""
+    return await build_app(
+        database_url or settings.database_url,
+        identity_key,
+        default_language=settings.default_language,
+        state_ttl=timedelta(hours=settings.state_ttl_hours),
+        policy=Policy(
+            quiet_on_election_day=settings.quiet_on_election_day,
+            reports=report_setup(settings, identity_key, keys),
+        ),
+    )

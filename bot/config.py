@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     #: Withhold platforms and updates on election day (Election Law Art. 34).
     quiet_on_election_day: bool = True
 
+    # Moderation
+    #: Where new items are announced: "telegram:<chat id>" or "matrix:<room id>".
+    #: An end-to-end encrypted Matrix room is recommended: Telegram reads groups.
+    moderation_room: str | None = None
+    #: Different moderators who must approve before a report summary is published.
+    publish_approvals: int = 2
+    #: How long a candidate's one-time claim code stays valid.
+    claim_code_hours: int = 48
+
     # Incident reports
     #: The moderators' key file (`candibot keys generate`); no file, no reports.
     report_key_file: Path = Path("var/report.key")

@@ -3,7 +3,8 @@
 - ``demo``: chat with the bot in the terminal, on demo data;
 - ``database``: ``db upgrade|current`` and ``areas load``;
 - ``exchange``: ``import`` and ``export``;
-- ``chores``: ``keys generate|rotate`` and ``purge``.
+- ``chores``: ``keys generate|rotate`` and ``purge``;
+- ``run``: every configured adapter, until stopped.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import asyncio
 import logging
 import sys
 
-from bot.cli import chores, database, demo, exchange
+from bot.cli import chores, database, demo, exchange, run
 from bot.config import Settings
 
-MODULES = (demo, database, exchange, chores)
+MODULES = (demo, run, database, exchange, chores)
 
 
 def parser() -> argparse.ArgumentParser:

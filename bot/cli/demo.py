@@ -6,16 +6,14 @@ import argparse
 import secrets
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from bot.adapters.console import ConsoleAdapter
-from bot.app import build_app, report_setup
+from bot.app import app_from_settings
 from bot.config import Settings, load_identity_key
-from handlers.policy import Policy
 
 LANG_HINTS = {"zh": "zh-hans", "en": "en"}
 
@@ -61,16 +59,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         database = make_url(url).database if args.db else None
         key_file = Path(f"{database}.report.key" if database else f"{scratch}/report.key")
         keys = read_key_file(key_file) if key_file.exists() else generate_keys(key_file, None)
-        app = await build_app(
-            url,
-            identity_key,
-            default_language=settings.default_language,
-            state_ttl=timedelta(hours=settings.state_ttl_hours),
-            policy=Policy(
-                quiet_on_election_day=settings.quiet_on_election_day,
-                reports=report_setup(settings, identity_key, keys),
-            ),
-        )
+        app = await app_from_settings(settings, identity_key, keys, database_url=url)
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
         try:

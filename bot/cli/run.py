@@ -1,0 +1,65 @@
+"""``candibot run``: every configured adapter, on the configured database, until stopped.
+
+Each adapter package offers ``from_environment(app) -> Adapter | None``: None when
+its settings are absent (Telegram: no token; Matrix: no homeserver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.adapters.base import Adapter
+from bot.app import App, app_from_settings, load_report_keys
+from bot.config import Settings, load_identity_key
+
+log = logging.getLogger(__name__)
+
+AdapterFactory = Callable[[App], Adapter | None]
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="run every configured adapter (Telegram, Matrix)")
+    run.set_defaults(run=run_command)
+
+
+def adapter_factories() -> list[AdapterFactory]:
+    """The adapters this installation has; each decides from its own settings."""
+    factories: list[AdapterFactory] = []
+    return factories
+
+
+async def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.maintenance import PurgeSchedule
+
+    app = await app_from_settings(settings, load_identity_key(settings), load_report_keys(settings))
+    try:
+        adapters = [a for a in (factory(app) for factory in adapter_factories()) if a]
+        if not adapters:
+            print(
+                "candibot: no adapter is configured: set CANDIBOT_TELEGRAM_TOKEN, or "
+                "CANDIBOT_MATRIX_HOMESERVER and CANDIBOT_MATRIX_USER",
+                file=sys.stderr,
+            )
+            return 2
+        purging = PurgeSchedule(app.engine, settings)
+        await purging.start()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(
+                    signum, lambda: [loop.create_task(a.stop()) for a in adapters]
+                )
+        try:
+            await asyncio.gather(*(adapter.run(app.sink_for(adapter)) for adapter in adapters))
+        finally:
+            await purging.stop()
+    finally:
+        await app.close()
+    return 0
