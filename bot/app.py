@@ -135,5 +135,7 @@ async def app_from_settings(
         policy=Policy(
             quiet_on_election_day=settings.quiet_on_election_day,
             reports=report_setup(settings, identity_key, keys),
+            publish_approvals=settings.publish_approvals,
+            claim_code_hours=settings.claim_code_hours,
         ),
     )

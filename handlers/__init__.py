@@ -9,19 +9,26 @@ from storage.unit import StoreUnit
 def build_router() -> Router[StoreUnit]:
     from handlers import (
         areas,
+        auditlog,
         candidates,
+        claims,
         common,
         elections,
+        incidents,
         language,
+        queue,
         reports,
         rights,
+        staff,
         start,
         status,
         topics,
     )
 
     router: Router[StoreUnit] = Router()
-    features = (start, language, areas, candidates, elections, topics, rights, reports, status)
-    for module in (*features, common):
+    citizens = (start, language, areas, candidates, elections, topics, rights, incidents)
+    reporters = (reports, status)
+    moderators = (staff, queue, claims, auditlog)
+    for module in (*citizens, *reporters, *moderators, common):
         router.include(module.router)
     return router

@@ -36,6 +36,9 @@ class Policy:
     timezone: str = "Asia/Shanghai"
     clock: Callable[[], datetime] = _now
     reports: ReportSetup = field(default_factory=ReportSetup)
+    #: Different moderators who must approve a report's summary before it is public.
+    publish_approvals: int = 2
+    claim_code_hours: int = 48
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()

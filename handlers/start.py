@@ -25,6 +25,7 @@ HELP = (
     ("rights", N_("your rights as a voter and as a candidate")),
     ("report", N_("report harassment or irregularities, anonymously")),
     ("status", N_("follow up on your report with its receipt")),
+    ("incidents", N_("published incident summaries and counts")),
     ("language", N_("中文 / English")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),

@@ -103,6 +103,8 @@ async def add_text(ctx: Ctx) -> Reply:
     if report is None or setup.keys is None:
         return Reply.of(ctx._(EXPIRED))
     text = message_text(ctx)
+    if report.status == ReportStatus.question:
+        report.status = ReportStatus.in_review  # answered: back in the moderators' queue
     await add_message(
         ctx.unit.session, report, "reporter", text, setup.keys, policy(ctx).clock().date()
     )

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import get_history
@@ -294,6 +295,8 @@ class Candidacy(Base):
     stage: Mapped[str] = mapped_column(String(16), default=Stage.nominated)
     nomination: Mapped[str] = mapped_column(String(16))
     nominator_count: Mapped[int | None] = mapped_column(Integer)
+    #: A trusted candidate's updates are published at once and reviewed afterwards.
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     person: Mapped[Person] = relationship()
     district: Mapped[ElectoralDistrict] = relationship()
@@ -405,6 +408,17 @@ class Report(Base):
     receipt_hash: Mapped[bytes | None] = mapped_column(LargeBinary(64), unique=True)
     receipt_used_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: The public summary a moderator wrote: anonymised, never the reporter's words.
+    summary: Mapped[str | None] = mapped_column(Text)
+    #: Where the summary says it happened: a county at the finest.
+    summary_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    #: The Monday of the week it was published: public dates go to the week only.
+    published_week: Mapped[date | None] = mapped_column(Date, index=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The moderator working on it, until when: no two act on one item at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     attachments: Mapped[list[ReportAttachment]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="ReportAttachment.id"
@@ -541,7 +555,12 @@ class CandidateAccount(Base):
 
 
 class AuditEntry(Base):
-    """Every moderator action, and every refused attempt at one. Append-only."""
+    """Every moderator and admin action, and every refused attempt at one.
+
+    Append-only and hash-chained (storage.audit): each row holds the hash of the
+    one before, so an edited or deleted row breaks the chain. Never holds a
+    reporter's identity or a report's text.
+    """
 
     __tablename__ = "audit_log"
 
@@ -552,4 +571,65 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str] = mapped_column(String(32), default="")
     target_id: Mapped[str] = mapped_column(String(64), default="")
+    #: What changed: {"before": ..., "after": ...} and any reason.
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ReportApproval(Base):
+    """One moderator's approval of a report's public summary; publishing needs as many
+    different moderators as the deployment requires."""
+
+    __tablename__ = "report_approvals"
+    __table_args__ = (UniqueConstraint("report_id", "moderator", name="uq_report_approvals_entry"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    moderator: Mapped[str] = mapped_column(String(300))
+    #: The summary as approved: a later edit needs approving again.
+    summary_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PublishedIncident(Base):
+    """A report's public face: the approved anonymised summary, a county at the finest,
+    the week. Kept when the report itself is purged."""
+
+    __tablename__ = "published_incidents"
+    __table_args__ = (_one_of("category", ReportCategory),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    week: Mapped[date] = mapped_column(Date, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class ClaimCode(Base):
+    """A one-time code with which a candidate's own account claims their profile."""
+
+    __tablename__ = "claim_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(
+        ForeignKey("candidacies.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the code: the code itself is shown once, to the moderator.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A message to deliver to a chat other than the one being answered (the
+    moderators' room), kept until the platform's adapter has sent it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), index=True)
+    chat_id: Mapped[str] = mapped_column(String(255))
+    #: The reply, serialised: text spans and buttons.
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -67,3 +67,20 @@ async def link_candidate_account(
     )
     if exists is None:
         session.add(CandidateAccount(candidacy_id=candidacy_id, platform=platform, user_id=user_id))
+
+
+async def remove_staff(session: AsyncSession, platform: str, user_id: str) -> bool:
+    member = await session.scalar(
+        select(StaffMember).where(StaffMember.platform == platform, StaffMember.user_id == user_id)
+    )
+    if member is None:
+        return False
+    await session.delete(member)
+    return True
+
+
+async def list_staff(session: AsyncSession) -> list[StaffMember]:
+    rows = await session.scalars(
+        select(StaffMember).order_by(StaffMember.role, StaffMember.platform, StaffMember.user_id)
+    )
+    return list(rows)

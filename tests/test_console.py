@@ -174,3 +174,30 @@ def test_keys_generate_rotate_and_purge(tmp_path: Path) -> None:
     assert locked.returncode == 1 and "current private key is needed" in locked.stderr
     purged = run("purge")
     assert purged.returncode == 0 and "Purged(" in purged.stdout
+
+
+def test_a_demo_moderator_publishes_a_report_a_demo_citizen_filed(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    steps = [
+        "/report", "1", "1", "西湖区", "1", "2",
+        "昨天晚上有人打电话威胁我的家人，要求我退出选举。", "1", "1", "1",
+    ]  # fmt: skip
+    citizen = _run(
+        ["--as", "citizen", "--user", "4242", "--lang", "en", "--db", db],
+        ("\n".join(steps) + "\n").encode(),
+        tmp_path,
+    )
+    assert "Your report was received." in citizen.stdout.decode(), citizen.stderr.decode()
+    review = ["/queue", "1", "A candidate's family received threatening calls.", "1", "/incidents"]
+    moderator = _run(
+        ["--as", "moderator", "--user", "77", "--lang", "en", "--db", db],
+        ("\n".join(review) + "\n").encode(),
+        tmp_path,
+    )
+    out = moderator.stdout.decode()
+    assert moderator.returncode == 0, moderator.stderr.decode()
+    assert "昨天晚上有人打电话威胁我的家人" in out, "the moderator reads the decrypted report"
+    assert "Published. Citizens see it with /incidents." in out
+    listing = out.split("Published incidents: all places")[-1]
+    assert "• Week of" in listing
+    assert "A candidate's family received threatening calls." in listing

@@ -4,7 +4,8 @@
 - ``database``: ``db upgrade|current`` and ``areas load``;
 - ``exchange``: ``import`` and ``export``;
 - ``chores``: ``keys generate|rotate`` and ``purge``;
-- ``run``: every configured adapter, until stopped.
+- ``run``: every configured adapter, until stopped;
+- ``staff``: ``moderators add|remove|list`` and ``audit verify``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import asyncio
 import logging
 import sys
 
-from bot.cli import chores, database, demo, exchange, run
+from bot.cli import chores, database, demo, exchange, run, staff
 from bot.config import Settings
 
-MODULES = (demo, run, database, exchange, chores)
+MODULES = (demo, run, database, exchange, chores, staff)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -59,6 +59,9 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         database = make_url(url).database if args.db else None
         key_file = Path(f"{database}.report.key" if database else f"{scratch}/report.key")
         keys = read_key_file(key_file) if key_file.exists() else generate_keys(key_file, None)
+        if "publish_approvals" not in settings.model_fields_set:
+            # One person plays every moderator in the demo.
+            settings = settings.model_copy(update={"publish_approvals": 1})
         app = await app_from_settings(settings, identity_key, keys, database_url=url)
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:38:02.013371
+Create Date: 2026-11-28 10:43:02.217644
 """
 
 from collections.abc import Sequence
@@ -47,7 +47,10 @@ def upgrade() -> None:
         sa.Column("target_type", sa.String(length=32), nullable=False),
         sa.Column("target_id", sa.String(length=64), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("entry_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+        sa.UniqueConstraint("entry_hash", name=op.f("uq_audit_log_entry_hash")),
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
@@ -60,6 +63,18 @@ def upgrade() -> None:
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_conversations")),
     )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("chat_id", sa.String(length=255), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_platform"), ["platform"], unique=False)
+
     op.create_table(
         "persons",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -205,6 +220,28 @@ def upgrade() -> None:
         batch_op.create_index("ix_person_search_keys_key", ["key"], unique=False)
 
     op.create_table(
+        "published_incidents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("area_code", sa.String(length=12), nullable=True),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.CheckConstraint(
+            "category IN ('threatening_calls', 'employer_pressure', 'tax_inspection', 'police_blocking', 'detention', 'violence', 'voter_roll', 'ballot', 'kept_off_list', 'other')",
+            name=op.f("ck_published_incidents_category_allowed"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["area_code"], ["areas.code"], name=op.f("fk_published_incidents_area_code_areas")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_published_incidents")),
+    )
+    with op.batch_alter_table("published_incidents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_published_incidents_area_code"), ["area_code"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_published_incidents_week"), ["week"], unique=False)
+
+    op.create_table(
         "reports",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=False),
@@ -219,6 +256,13 @@ def upgrade() -> None:
         sa.Column("receipt_hash", sa.LargeBinary(length=64), nullable=True),
         sa.Column("receipt_used_on", sa.Date(), nullable=True),
         sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("summary_area_code", sa.String(length=12), nullable=True),
+        sa.Column("published_week", sa.Date(), nullable=True),
+        sa.Column("reject_reason", sa.String(length=32), nullable=True),
+        sa.Column("escalated", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=300), nullable=True),
+        sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "category IN ('threatening_calls', 'employer_pressure', 'tax_inspection', 'police_blocking', 'detention', 'violence', 'voter_roll', 'ballot', 'kept_off_list', 'other')",
             name=op.f("ck_reports_category_allowed"),
@@ -234,6 +278,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["area_code"], ["areas.code"], name=op.f("fk_reports_area_code_areas")
         ),
+        sa.ForeignKeyConstraint(
+            ["summary_area_code"], ["areas.code"], name=op.f("fk_reports_summary_area_code_areas")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
         sa.UniqueConstraint("receipt_hash", name=op.f("uq_reports_receipt_hash")),
     )
@@ -242,6 +289,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reports_closed_on"), ["closed_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_created_on"), ["created_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_key_id"), ["key_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_reports_published_week"), ["published_week"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_reports_status"), ["status"], unique=False)
 
     op.create_table(
@@ -267,6 +317,26 @@ def upgrade() -> None:
     with op.batch_alter_table("electoral_districts", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_electoral_districts_election_id"), ["election_id"], unique=False
+        )
+
+    op.create_table(
+        "report_approvals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("moderator", sa.String(length=300), nullable=False),
+        sa.Column("summary_hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_report_approvals_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_approvals")),
+        sa.UniqueConstraint("report_id", "moderator", name="uq_report_approvals_entry"),
+    )
+    with op.batch_alter_table("report_approvals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_report_approvals_report_id"), ["report_id"], unique=False
         )
 
     op.create_table(
@@ -320,6 +390,7 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(length=16), nullable=False),
         sa.Column("nomination", sa.String(length=16), nullable=False),
         sa.Column("nominator_count", sa.Integer(), nullable=True),
+        sa.Column("trusted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.CheckConstraint(
             "nomination <> 'voters_joint' OR nominator_count IS NULL OR nominator_count >= 10",
             name=op.f("ck_candidacies_voters_joint_needs_ten"),
@@ -432,6 +503,28 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "claim_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("candidacy_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("issued_by", sa.String(length=300), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["candidacy_id"],
+            ["candidacies.id"],
+            name=op.f("fk_claim_codes_candidacy_id_candidacies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_codes")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_claim_codes_code_hash")),
+    )
+    with op.batch_alter_table("claim_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_claim_codes_candidacy_id"), ["candidacy_id"], unique=False
+        )
+
+    op.create_table(
         "platform_points",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("candidacy_id", sa.Integer(), nullable=False),
@@ -493,6 +586,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_platform_points_candidacy_id"))
 
     op.drop_table("platform_points")
+    with op.batch_alter_table("claim_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_claim_codes_candidacy_id"))
+
+    op.drop_table("claim_codes")
     with op.batch_alter_table("candidate_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidate_updates_published_at"))
         batch_op.drop_index(batch_op.f("ix_candidate_updates_candidacy_id"))
@@ -519,18 +616,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_attachments_report_id"))
 
     op.drop_table("report_attachments")
+    with op.batch_alter_table("report_approvals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_approvals_report_id"))
+
+    op.drop_table("report_approvals")
     with op.batch_alter_table("electoral_districts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_electoral_districts_election_id"))
 
     op.drop_table("electoral_districts")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reports_status"))
+        batch_op.drop_index(batch_op.f("ix_reports_published_week"))
         batch_op.drop_index(batch_op.f("ix_reports_key_id"))
         batch_op.drop_index(batch_op.f("ix_reports_created_on"))
         batch_op.drop_index(batch_op.f("ix_reports_closed_on"))
         batch_op.drop_index(batch_op.f("ix_reports_area_code"))
 
     op.drop_table("reports")
+    with op.batch_alter_table("published_incidents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_published_incidents_week"))
+        batch_op.drop_index(batch_op.f("ix_published_incidents_area_code"))
+
+    op.drop_table("published_incidents")
     with op.batch_alter_table("person_search_keys", schema=None) as batch_op:
         batch_op.drop_index("ix_person_search_keys_key")
 
@@ -556,6 +663,10 @@ def downgrade() -> None:
     op.drop_table("private_flows")
     op.drop_table("platform_cursors")
     op.drop_table("persons")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_platform"))
+
+    op.drop_table("outbox")
     op.drop_table("conversations")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))

@@ -1,0 +1,256 @@
+"""/queue: moderators review reports in the chat, one claimed item at a time.
+
+Every button checks, on every press, that the presser moderates now and holds the
+item's claim: a forged or stale payload (another item's id, someone else's claim,
+a non-moderator) is refused and audited, and nothing changes.
+"""
+
+from __future__ import annotations
+
+from bot.core.i18n import N_
+from bot.core.markup import Text, bold, fmt, italic, join, plain
+from bot.core.replies import Button, Reply
+from handlers.base import Ctx, action_arg, message_text, new_router
+from handlers.labels import label, long_date
+from handlers.policy import policy
+from handlers.reports import CATEGORIES, WHENS
+from handlers.staff import NOT_ALLOWED, moderator
+from storage import audit
+from storage.areas import get_area
+from storage.crypto import KeyFileError
+from storage.models import Report, ReportStatus
+from storage.moderation import (
+    approve,
+    claimed,
+    county_of,
+    for_review,
+    next_report,
+    release,
+)
+from storage.reports import add_message
+
+router = new_router()
+
+SUMMARY, QUESTION = "queue.summary", "queue.question"
+
+REJECT_REASONS: dict[str, str] = {
+    "duplicate": N_("Duplicate of another report"),
+    "not_incident": N_("Not an election incident"),
+    "too_little": N_("Too little information"),
+    "unsafe": N_("Publishing would endanger someone"),
+    "other": N_("Other reason"),
+}
+NOT_YOURS = N_(
+    "That item is not claimed by you (or no longer pending). Nothing was changed. "
+    "Send /queue for your current item."
+)
+NO_KEY = N_("The bot cannot open reports: the moderators' private key is not loaded.")
+
+
+def _buttons(ctx: Ctx, report_id: int, can_publish: bool) -> list[list[Button]]:
+    rows = [
+        [Button(ctx._("Write the public summary"), f"q:sum:{report_id}")],
+        [Button(ctx._("Ask the reporter a question"), f"q:ask:{report_id}")],
+        [Button(ctx._("Reject"), f"q:rej:{report_id}"),
+         Button(ctx._("Escalate"), f"q:esc:{report_id}"),
+         Button(ctx._("Skip"), f"q:skip:{report_id}")],
+    ]  # fmt: skip
+    if can_publish:
+        rows.insert(0, [Button(ctx._("Approve and publish the summary"), f"q:pub:{report_id}")])
+    return rows
+
+
+async def show(ctx: Ctx, report: Report) -> Reply:
+    keys = policy(ctx).reports.keys
+    if keys is None:
+        return Reply.of(ctx._(NO_KEY))
+    try:
+        item = await for_review(ctx.unit.session, report, keys)
+    except KeyFileError:
+        return Reply.of(ctx._(NO_KEY))
+    ctx.protect(item.description, *(text for _, text in item.messages))
+    area = await get_area(ctx.unit.session, item.area_code) if item.area_code else None
+    lines: list[Text] = [
+        bold(fmt(ctx._("Report {number}"), number=str(item.id))),
+        fmt(
+            ctx._("{category} · {area} · happened: {when} · filed {date}"),
+            category=label(CATEGORIES, item.category, ctx._),
+            area=area.name if area else ctx._("place not given"),
+            when=label(WHENS, item.happened, ctx._),
+            date=long_date(item.created_on, ctx.language),
+        ),
+    ]
+    if item.escalated:
+        lines.append(plain("⚑ " + ctx._("Escalated")))
+    if report.status == ReportStatus.quarantined or item.status == ReportStatus.quarantined:
+        lines.append(plain(ctx._("Arrived over a flood cap: check it is not spam.")))
+    lines.append(italic(item.description))
+    if item.photos:
+        lines.append(fmt(ctx._("Photos: {count}"), count=str(item.photos)))
+    for author, text in item.messages:
+        who = ctx._("Reporter") if author == "reporter" else ctx._("Moderators")
+        lines.append(fmt(ctx._("{author}: {text}"), author=who, text=text))
+    if not item.may_publish:
+        lines.append(plain(ctx._("The reporter does not allow publishing a summary.")))
+    elif item.summary:
+        lines.append(
+            fmt(
+                ctx._("Public summary ({approvals} of {needed} approvals): {summary}"),
+                approvals=str(item.approvals),
+                needed=str(policy(ctx).publish_approvals),
+                summary=item.summary,
+            )
+        )
+    can_publish = item.may_publish and bool(item.summary)
+    return Reply.of(join(lines), _buttons(ctx, item.id, can_publish))
+
+
+@router.command("queue")
+async def queue_command(ctx: Ctx) -> Reply:
+    actor = await moderator(ctx, "queue")
+    if actor is None:
+        return Reply.of(ctx._(NOT_ALLOWED))
+    return await next_item(ctx, actor)
+
+
+async def next_item(ctx: Ctx, actor: str, skip: int | None = None) -> Reply:
+    report = await next_report(ctx.unit.session, actor, policy(ctx).clock(), skip)
+    if report is None:
+        return Reply.of(ctx._("The queue is empty. Thank you."))
+    return await show(ctx, report)
+
+
+async def _held(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:
+    """The moderator and the report they hold for this button; a refusal otherwise."""
+    actor = await moderator(ctx, what)
+    if actor is None:
+        return Reply.of(ctx._(NOT_ALLOWED))
+    _, _, raw_id = action_arg(ctx).partition(":")
+    report_id = int(raw_id.partition(":")[0]) if raw_id.partition(":")[0].isdigit() else -1
+    report = await claimed(ctx.unit.session, report_id, actor, policy(ctx).clock())
+    if report is None:
+        await audit.record(ctx.unit.session, actor, "refused", "report", raw_id, button=what)
+        return Reply.of(ctx._(NOT_YOURS))
+    return actor, report
+
+
+@router.action("q")
+async def queue_button(ctx: Ctx) -> Reply:
+    verb = action_arg(ctx).partition(":")[0]
+    held = await _held(ctx, f"q:{verb}")
+    if isinstance(held, Reply):
+        return held
+    actor, report = held
+    session, today = ctx.unit.session, policy(ctx).clock().date()
+    if verb == "skip":
+        release(report)
+        return await next_item(ctx, actor, skip=report.id)
+    if verb == "esc":
+        report.escalated = True
+        release(report)
+        await audit.record(session, actor, "escalate", "report", report.id)
+        return Reply.of(ctx._("Escalated to the administrators. Send /queue for the next item."))
+    if verb == "rej":
+        rows = [[Button(ctx._(text), f"q:rr:{report.id}:{key}")] for key, text in
+                REJECT_REASONS.items()]  # fmt: skip
+        return Reply.of(ctx._("Why is it rejected?"), rows)
+    if verb == "rr":
+        reason = action_arg(ctx).rpartition(":")[2]
+        if reason not in REJECT_REASONS:
+            return Reply.of(ctx._(NOT_YOURS))
+        before = report.status
+        report.status, report.reject_reason, report.closed_on = ReportStatus.rejected, reason, today
+        release(report)
+        await audit.record(session, actor, "reject", "report", report.id,
+                           before=before, after=report.status, reason=reason)  # fmt: skip
+        return Reply.of(ctx._("Rejected. Send /queue for the next item."))
+    if verb == "sum":
+        if not report.may_publish:
+            return Reply.of(ctx._("The reporter does not allow publishing a summary."))
+        ctx.state = ctx.state.at(SUMMARY, report=report.id)
+        return Reply.of(
+            ctx._(
+                "Send the public summary as one message: no names, no details that could "
+                "identify the reporter or a witness. It will say the county and the week only."
+            )
+        )
+    if verb == "ask":
+        ctx.state = ctx.state.at(QUESTION, report=report.id)
+        return Reply.of(ctx._("Send your question for the reporter as one message."))
+    if verb == "pub":
+        return await _approve(ctx, actor, report)
+    return Reply.of(ctx._(NOT_YOURS))
+
+
+async def _approve(ctx: Ctx, actor: str, report: Report) -> Reply:
+    if not (report.may_publish and report.summary):
+        return Reply.of(ctx._(NOT_YOURS))
+    needed = policy(ctx).publish_approvals
+    count, published = await approve(
+        ctx.unit.session, report, actor, needed, policy(ctx).clock().date()
+    )
+    await audit.record(ctx.unit.session, actor, "approve", "report", report.id,
+                       approvals=count, needed=needed)  # fmt: skip
+    if published:
+        await audit.record(ctx.unit.session, actor, "publish", "report", report.id,
+                           summary=report.summary)  # fmt: skip
+        return Reply.of(ctx._("Published. Citizens see it with /incidents."))
+    release(report)
+    return Reply.of(
+        fmt(
+            ctx._("Approved ({count} of {needed}). Another moderator must approve it too."),
+            count=str(count),
+            needed=str(needed),
+        )
+    )
+
+
+async def _step_report(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:
+    actor = await moderator(ctx, what)
+    if actor is None:
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._(NOT_ALLOWED))
+    report_id = ctx.state.data.get("report")
+    report = await claimed(
+        ctx.unit.session, int(report_id) if isinstance(report_id, int) else -1, actor,
+        policy(ctx).clock(),
+    )  # fmt: skip
+    ctx.state = ctx.state.fresh()
+    if report is None:
+        return Reply.of(ctx._(NOT_YOURS))
+    return actor, report
+
+
+@router.step(SUMMARY)
+async def summary_typed(ctx: Ctx) -> Reply:
+    held = await _step_report(ctx, "summary")
+    if isinstance(held, Reply):
+        return held
+    actor, report = held
+    before = report.summary
+    report.summary = message_text(ctx)
+    report.summary_area_code = await county_of(ctx.unit.session, report.area_code)
+    await audit.record(ctx.unit.session, actor, "edit_summary", "report", report.id,
+                       before=before, after=report.summary)  # fmt: skip
+    return await show(ctx, report)
+
+
+@router.step(QUESTION)
+async def question_typed(ctx: Ctx) -> Reply:
+    held = await _step_report(ctx, "question")
+    if isinstance(held, Reply):
+        return held
+    actor, report = held
+    keys = policy(ctx).reports.keys
+    if keys is None:
+        return Reply.of(ctx._(NO_KEY))
+    await add_message(
+        ctx.unit.session, report, "moderators", message_text(ctx), keys, policy(ctx).clock().date()
+    )
+    report.status = ReportStatus.question
+    release(report)
+    # The question's words stay out of the audit log: they may quote the report.
+    await audit.record(ctx.unit.session, actor, "ask", "report", report.id)
+    return Reply.of(
+        ctx._("Sent. The reporter sees it with /status. Send /queue for the next item.")
+    )

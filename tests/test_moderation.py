@@ -1,0 +1,255 @@
+"""Moderation on SQLite and PostgreSQL: roles checked on every call, the report queue with
+claims, the two-moderator rule, published incidents, candidate claim codes, and the
+hash-chained audit log."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import App, build_app
+from handlers.policy import Policy, ReportSetup
+from storage import audit
+from storage.crypto import ModeratorKeys, generate
+from storage.dataset import load_dataset, read_packaged
+from storage.models import AuditEntry, ClaimCode, PublishedIncident, Report, StaffRole
+from storage.receipts import ReceiptHasher
+from storage.roles import add_staff
+from storage.unit import unit_factory
+from tests.conftest import FIXED_NOW, TEST_KEY
+from tests.helpers import payloads, texts
+from tests.test_reports import DESCRIPTION, file_a_report
+
+EN, ZH = "en", "zh-hans"
+ALICE, BOB, CAROL, CITIZEN = "9001", "9002", "9003", "12345"
+
+
+def _policy(keys: ModeratorKeys, approvals: int, now: datetime = FIXED_NOW) -> Policy:
+    return Policy(
+        clock=lambda: now,
+        reports=ReportSetup(keys=keys, hasher=ReceiptHasher(b"s" * 16, time_cost=1, memory_kib=8)),
+        publish_approvals=approvals,
+    )
+
+
+async def _app(db_url: str, keys: ModeratorKeys, approvals: int = 2) -> App:
+    app = await build_app(db_url, TEST_KEY, migrate=False, policy=_policy(keys, approvals))
+    return app
+
+
+@pytest.fixture
+async def moderated(db_url: str) -> AsyncIterator[App]:
+    private = generate()
+    app = await _app(db_url, ModeratorKeys(private.public_key, private))
+    async with unit_factory(app.engine)() as unit:
+        await load_dataset(unit.session, read_packaged())
+        await add_staff(unit.session, "memory", ALICE, StaffRole.moderator)
+        await add_staff(unit.session, "memory", BOB, StaffRole.moderator)
+        await add_staff(unit.session, "memory", CAROL, StaffRole.admin)
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+def chat(moderated: App) -> MemoryAdapter:
+    adapter = MemoryAdapter(language=EN)
+    adapter.attach(moderated.sink_for(adapter))
+    return adapter
+
+
+async def _audit_actions(app: App) -> list[tuple[str, str]]:
+    async with app.engine.connect() as connection:
+        rows = await connection.execute(
+            select(AuditEntry.actor, AuditEntry.action).order_by(AuditEntry.id)
+        )
+        return [(actor, action) for actor, action in rows]
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [(EN, "Not allowed: this is for moderators."), (ZH, "不允许：这是审核员的功能。")],
+)
+async def test_a_citizen_cannot_moderate_and_the_attempt_is_audited(
+    moderated: App, chat: MemoryAdapter, language: str, refusal: str
+) -> None:
+    for command in ("/queue", "/verify 1", "/revoke 1"):
+        assert refusal in texts(await chat.say(command, user=CITIZEN, language=language))
+    actions = await _audit_actions(moderated)
+    assert [a for _, a in actions] == ["refused"] * 3
+    assert all(actor.startswith("user:") and CITIZEN not in actor for actor, _ in actions)
+
+
+async def test_a_forged_queue_payload_from_a_citizen_changes_nothing(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await file_a_report(chat, photo=False)
+    for payload in ("q:pub:1", "q:rr:1:other", "q:esc:1"):
+        assert "Not allowed" in texts(await chat.press(payload, user=CITIZEN))
+    async with unit_factory(moderated.engine)() as unit:
+        report = await unit.session.get_one(Report, 1)
+        assert report.status == "new" and not report.escalated
+
+
+async def test_two_different_moderators_must_approve_before_publishing(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await file_a_report(chat, photo=False)
+    shown = await chat.say("/queue", user=ALICE)
+    assert DESCRIPTION in texts(shown), "the moderator sees the decrypted report"
+    assert "q:sum:1" in payloads(shown)
+    await chat.press("q:sum:1", user=ALICE)
+    summary = await chat.say("A candidate's family received threatening calls.", user=ALICE)
+    assert "Public summary (0 of 2 approvals)" in texts(summary)
+    assert "Approved (1 of 2)" in texts(await chat.press("q:pub:1", user=ALICE))
+    # The same moderator cannot approve twice to reach two.
+    await chat.say("/queue", user=ALICE)
+    assert "Approved (1 of 2)" in texts(await chat.press("q:pub:1", user=ALICE))
+    async with unit_factory(moderated.engine)() as unit:
+        assert await unit.session.scalar(select(PublishedIncident.id)) is None
+    await chat.say("/queue", user=BOB)
+    assert "Published" in texts(await chat.press("q:pub:1", user=BOB))
+    incidents = texts(await chat.say("/incidents", user=CITIZEN))
+    assert "A candidate's family received threatening calls." in incidents
+    assert "Week of November 23, 2026, 西湖区" in incidents
+    assert DESCRIPTION not in incidents
+    zh = texts(await chat.say("/incidents 西湖区", user=CITIZEN, language=ZH))
+    assert "2026年11月23日" in zh and "威胁电话或匿名电话" in zh
+
+
+async def test_an_edited_summary_needs_approving_again(moderated: App, chat: MemoryAdapter) -> None:
+    await file_a_report(chat, photo=False)
+    await chat.say("/queue", user=ALICE)
+    await chat.press("q:sum:1", user=ALICE)
+    await chat.say("First wording.", user=ALICE)
+    await chat.press("q:pub:1", user=ALICE)
+    await chat.say("/queue", user=BOB)
+    await chat.press("q:sum:1", user=BOB)
+    assert "(0 of 2 approvals)" in texts(await chat.say("Second wording.", user=BOB))
+
+
+async def test_two_moderators_never_hold_the_same_item(moderated: App, chat: MemoryAdapter) -> None:
+    await file_a_report(chat, photo=False)
+    assert "Report 1" in texts(await chat.say("/queue", user=ALICE))
+    assert "The queue is empty" in texts(await chat.say("/queue", user=BOB))
+    refused = texts(await chat.press("q:rej:1", user=BOB))
+    assert "not claimed by you" in refused
+    assert ("memory:9002", "refused") in await _audit_actions(moderated)
+
+
+async def test_a_removed_moderator_loses_the_item_at_once(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await file_a_report(chat, photo=False)
+    await chat.say("/queue", user=ALICE)
+    assert "Done" in texts(await chat.say(f"/mods remove memory:{ALICE}", user=CAROL))
+    assert "Not allowed" in texts(await chat.press("q:pub:1", user=ALICE))
+
+
+async def test_rejecting_asks_for_a_reason_and_closes_the_report(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await file_a_report(chat, photo=False)
+    await chat.say("/queue", user=ALICE)
+    reasons = await chat.press("q:rej:1", user=ALICE)
+    assert "q:rr:1:duplicate" in payloads(reasons)
+    assert "Rejected" in texts(await chat.press("q:rr:1:duplicate", user=ALICE))
+    async with unit_factory(moderated.engine)() as unit:
+        report = await unit.session.get_one(Report, 1)
+        assert (report.status, report.reject_reason) == ("rejected", "duplicate")
+        assert report.closed_on is not None
+
+
+async def test_a_question_reaches_the_reporter_and_the_answer_returns_to_the_queue(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    receipt = await file_a_report(chat, photo=False)
+    await chat.say("/queue", user=ALICE)
+    await chat.press("q:ask:1", user=ALICE)
+    assert "Sent" in texts(await chat.say("Which town was it in?", user=ALICE))
+    status = texts(await chat.say(f"/status {receipt}", user="phone"))
+    assert "Moderators, November 28, 2026: Which town was it in?" in status
+    await chat.press("rstat:add", user="phone")
+    await chat.say("It was in Xixi.", user="phone")
+    shown = texts(await chat.say("/queue", user=BOB))
+    assert "Reporter: It was in Xixi." in shown
+    entries = await _audit_actions(moderated)
+    assert ("memory:9001", "ask") in entries
+    async with moderated.engine.connect() as connection:
+        details = list(await connection.scalars(select(AuditEntry.detail)))
+    assert not any("Which town" in str(d) or "Xixi" in str(d) for d in details)
+
+
+async def test_claim_codes_work_once_and_only_in_time(db_url: str) -> None:
+    private = generate()
+    keys = ModeratorKeys(private.public_key, private)
+    app = await _app(db_url, keys)
+    async with unit_factory(app.engine)() as unit:
+        await load_dataset(unit.session, read_packaged())
+        await add_staff(unit.session, "memory", ALICE, StaffRole.moderator)
+    chat = MemoryAdapter(language=EN)
+    chat.attach(app.sink_for(chat))
+    issued = texts(await chat.say("/verify 1", user=ALICE))
+    assert "Claim code for 曾立新 (1):" in issued
+    code = issued.splitlines()[1]
+    assert "badge" in texts(await chat.say(f"/claim {code.lower()}", user="candidate-phone"))
+    assert "verified account speaks" in texts(await chat.say("/candidate 1", user=CITIZEN))
+    assert "not valid" in texts(await chat.say(f"/claim {code}", user="someone-else"))
+    # An expired code is refused too.
+    late = texts(await chat.say("/verify 2", user=ALICE)).splitlines()[1]
+    async with unit_factory(app.engine)() as unit:
+        await unit.session.execute(
+            update(ClaimCode).values(expires_at=FIXED_NOW - timedelta(hours=1))
+        )
+    assert "not valid" in texts(await chat.say(f"/claim {late}", user="late-phone"))
+    assert "1 accounts no longer speak for 曾立新" in texts(await chat.say("/revoke 1", user=ALICE))
+    assert "verified account" not in texts(await chat.say("/candidate 1", user=CITIZEN))
+    await app.close()
+
+
+async def test_audit_chain_detects_a_tampered_row(moderated: App, chat: MemoryAdapter) -> None:
+    await chat.say("/queue", user=CITIZEN)
+    await chat.say("/verify 1", user=ALICE)
+    await chat.say("/mods list", user=CAROL)
+    await chat.say("/verify 2", user=ALICE)
+    async with unit_factory(moderated.engine)() as unit:
+        verdict = await audit.verify(unit.session)
+        assert verdict.intact and verdict.entries == 3
+    async with unit_factory(moderated.engine)() as unit:
+        await unit.session.execute(
+            update(AuditEntry).where(AuditEntry.id == 2).values(actor="memory:somebody-else")
+        )
+    async with unit_factory(moderated.engine)() as unit:
+        assert (await audit.verify(unit.session)).first_broken == 2
+    assert "broken at entry 2" in texts(await chat.say("/audit", user=CAROL))
+    assert "administrators" in texts(await chat.say("/audit", user=ALICE))
+
+
+def test_cli_audit_verify_names_the_first_broken_row(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "audit.sqlite"
+    env = {"CANDIBOT_DATABASE_URL": f"sqlite:///{db}", "CANDIBOT_CONFIG": str(tmp_path / "x"),
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    cli = [sys.executable, "-m", "bot.cli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=120, check=False)  # fmt: skip
+
+    assert run("moderators", "add", "telegram:42").returncode == 0
+    assert run("moderators", "add", "matrix:@ann:example.org", "--role", "admin").returncode == 0
+    assert "telegram:42\tmoderator" in run("moderators", "list").stdout
+    assert run("moderators", "remove", "telegram:42").returncode == 0
+    good = run("audit", "verify")
+    assert good.returncode == 0 and "intact: 3 entries" in good.stdout
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE audit_log SET action = 'nothing' WHERE id = 2")
+    bad = run("audit", "verify")
+    assert bad.returncode == 1 and "broken at entry 2" in bad.stdout
