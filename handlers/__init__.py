@@ -23,12 +23,14 @@ def build_router() -> Router[StoreUnit]:
         start,
         status,
         topics,
+        updates,
     )
 
     router: Router[StoreUnit] = Router()
     citizens = (start, language, areas, candidates, elections, topics, rights, incidents)
     reporters = (reports, status)
+    candidates_own = (updates,)
     moderators = (staff, queue, claims, auditlog)
-    for module in (*citizens, *reporters, *moderators, common):
+    for module in (*citizens, *reporters, *candidates_own, *moderators, common):
         router.include(module.router)
     return router

@@ -117,12 +117,12 @@ def platform_lines(ctx: Ctx, profile: Profile) -> list[Text]:
         return [plain(ctx._("No platform published yet."))]
     lines = [bold(ctx._("Platform:"))]
     for point in profile.points:
+        text = _untranslated(ctx, point.text, point.language)
+        if point.revised_on:
+            revised = fmt(ctx._("(revised {date})"), date=long_date(point.revised_on, ctx.language))
+            text += " " + italic(revised)
         lines.append(
-            fmt(
-                ctx._("• {topic}: {text}"),
-                topic=label(TOPICS, point.topic, ctx._),
-                text=_untranslated(ctx, point.text, point.language),
-            )
+            fmt(ctx._("• {topic}: {text}"), topic=label(TOPICS, point.topic, ctx._), text=text)
         )
     return lines
 

@@ -11,14 +11,16 @@ from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, italic, join, plain
 from bot.core.replies import Button, Reply
 from handlers.base import Ctx, action_arg, message_text, new_router
-from handlers.labels import label, long_date
+from handlers.labels import TOPICS, label, long_date
 from handlers.policy import policy
 from handlers.reports import CATEGORIES, WHENS
 from handlers.staff import NOT_ALLOWED, moderator
-from storage import audit
+from handlers.updates import KINDS
+from storage import audit, updates
 from storage.areas import get_area
+from storage.candidates import candidacy_summary
 from storage.crypto import KeyFileError
-from storage.models import Report, ReportStatus
+from storage.models import Moderation, PlatformPoint, PlatformPointRevision, Report, ReportStatus
 from storage.moderation import (
     approve,
     claimed,
@@ -114,10 +116,73 @@ async def queue_command(ctx: Ctx) -> Reply:
 
 
 async def next_item(ctx: Ctx, actor: str, skip: int | None = None) -> Reply:
+    """Reports first (people at risk wait on them), then candidates' updates."""
     report = await next_report(ctx.unit.session, actor, policy(ctx).clock(), skip)
-    if report is None:
-        return Reply.of(ctx._("The queue is empty. Thank you."))
-    return await show(ctx, report)
+    if report is not None:
+        return await show(ctx, report)
+    item = await updates.next_item(ctx.unit.session, actor, policy(ctx).clock())
+    if item is not None:
+        return await show_candidate_item(ctx, *item)
+    return Reply.of(ctx._("The queue is empty. Thank you."))
+
+
+async def show_candidate_item(ctx: Ctx, kind: str, item: updates.Item) -> Reply:
+    session = ctx.unit.session
+    candidacy = await updates.candidacy_of(session, item)
+    summary = await candidacy_summary(session, candidacy.id)
+    name = summary.name if summary else str(candidacy.id)
+    lines: list[Text] = [
+        bold(fmt(ctx._("From candidate {name} ({number})"), name=name, number=str(candidacy.id)))
+    ]
+    if item.status == Moderation.approved:
+        lines.append(plain(ctx._("Already published (a trusted candidate): review it now.")))
+    if isinstance(item, PlatformPointRevision):
+        point = await session.get_one(PlatformPoint, item.point_id)
+        lines.append(
+            fmt(ctx._("Platform, {topic}: {text}"), topic=label(TOPICS, point.topic, ctx._),
+                text=item.text)
+        )  # fmt: skip
+    else:
+        what = label(KINDS, item.kind, ctx._)
+        detail = item.text or item.url or ""
+        if item.event_day:
+            detail = f"{item.event_day.isoformat()}, {item.place or ''}: {detail}"
+        lines.append(fmt(ctx._("{author}: {text}"), author=what, text=detail))
+    buttons = [
+        [Button(ctx._("Approve"), f"qc:ok:{kind}:{item.id}"),
+         Button(ctx._("Reject"), f"qc:no:{kind}:{item.id}")],
+        [Button(ctx._("Skip"), f"qc:skip:{kind}:{item.id}")],
+    ]  # fmt: skip
+    return Reply.of(join(lines), buttons)
+
+
+@router.action("qc")
+async def candidate_item_button(ctx: Ctx) -> Reply:
+    actor = await moderator(ctx, "qc")
+    if actor is None:
+        return Reply.of(ctx._(NOT_ALLOWED))
+    verb, kind, raw_id = [*action_arg(ctx).split(":"), "", "", ""][:3]
+    now = policy(ctx).clock()
+    item = await updates.claimed_item(
+        ctx.unit.session, kind, int(raw_id) if raw_id.isdigit() else -1, actor, now
+    )
+    if item is None or verb not in ("ok", "no", "skip"):
+        await audit.record(ctx.unit.session, actor, "refused", "candidate_item", raw_id)
+        return Reply.of(ctx._(NOT_YOURS))
+    if verb == "skip":
+        item.claimed_by, item.claimed_until = None, None
+        return Reply.of(ctx._("Skipped. Send /queue for the next item."))
+    candidacy = await updates.candidacy_of(ctx.unit.session, item)
+    before = item.status
+    await updates.decide(ctx.unit.session, item, verb == "ok", now)
+    await audit.record(ctx.unit.session, actor, "approve" if verb == "ok" else "reject",
+                       "revision" if kind == updates.REVISION else "update", item.id,
+                       candidacy=candidacy.id, before=before, after=item.status)  # fmt: skip
+    return Reply.of(
+        ctx._("Published. Send /queue for the next item.")
+        if verb == "ok"
+        else ctx._("Rejected. Send /queue for the next item.")
+    )
 
 
 async def _held(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:

@@ -55,6 +55,8 @@ class PointView:
     topic: str
     text: str
     language: str
+    #: When the wording shown replaced an earlier approved one; None for a first wording.
+    revised_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,7 @@ async def candidacy_profile(
             PlatformPointRevision.point_id,
             PlatformPointRevision.language,
             func.max(PlatformPointRevision.id).label("revision_id"),
+            func.count().label("versions"),
         )
         .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
         .where(
@@ -233,15 +236,22 @@ async def candidacy_profile(
         .subquery()
     )
     revisions = await session.execute(
-        select(PlatformPoint.id, PlatformPoint.topic, PlatformPoint.position, PlatformPointRevision)
+        select(
+            PlatformPoint.id,
+            PlatformPoint.topic,
+            PlatformPoint.position,
+            latest.c.versions,
+            PlatformPointRevision,
+        )
         .join(latest, latest.c.point_id == PlatformPoint.id)
         .join(PlatformPointRevision, PlatformPointRevision.id == latest.c.revision_id)
         .order_by(PlatformPoint.position, PlatformPoint.id)
     )
     chosen: dict[tuple[int, int], PointView] = {}
-    for point_id, topic, position, revision in revisions:
+    for point_id, topic, position, versions, revision in revisions:
         slot = (position, point_id)
-        view = PointView(topic, revision.text, revision.language)
+        revised = revision.created_at.date() if versions > 1 else None
+        view = PointView(topic, revision.text, revision.language, revised)
         # Prefer the reader's language; otherwise keep whichever wording exists.
         if slot not in chosen or revision.language == language:
             chosen[slot] = view

@@ -340,6 +340,12 @@ class PlatformPointRevision(Base):
     status: Mapped[str] = mapped_column(String(16), default=Moderation.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A candidate sent it and no moderator has looked at it yet (a trusted
+    #: candidate's wording is approved at once and reviewed afterwards).
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     point: Mapped[PlatformPoint] = relationship(back_populates="revisions")
 
@@ -371,6 +377,11 @@ class CandidateUpdate(Base):
     status: Mapped[str] = mapped_column(String(16), default=Moderation.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: See PlatformPointRevision.needs_review.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # Incident reports ----------------------------------------------------------

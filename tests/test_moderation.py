@@ -253,3 +253,107 @@ def test_cli_audit_verify_names_the_first_broken_row(tmp_path: Path) -> None:
         connection.execute("UPDATE audit_log SET action = 'nothing' WHERE id = 2")
     bad = run("audit", "verify")
     assert bad.returncode == 1 and "broken at entry 2" in bad.stdout
+
+
+async def _claimed_candidate(chat: MemoryAdapter, user: str = "cand") -> None:
+    code = texts(await chat.say("/verify 1", user=ALICE)).splitlines()[1]
+    await chat.say(f"/claim {code}", user=user)
+
+
+async def test_a_candidate_statement_waits_for_review_then_shows(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await _claimed_candidate(chat)
+    await chat.say("/update", user="cand")
+    assert "Send your statement" in texts(await chat.press("upd:statement", user="cand"))
+    assert "Sent for review" in texts(await chat.say("Vote on 15 December!", user="cand"))
+    mine = texts(await chat.say("/myprofile", user="cand"))
+    assert "Waiting for review:" in mine and "Vote on 15 December!" in mine
+    assert "Vote on 15 December!" not in texts(await chat.say("/candidate 1", user=CITIZEN))
+    item = await chat.say("/queue", user=BOB)
+    assert "From candidate 曾立新 (1)" in texts(item)
+    approve = next(p for p in payloads(item) if p.startswith("qc:ok:"))
+    assert "Published" in texts(await chat.press(approve, user=BOB))
+    assert "Vote on 15 December!" in texts(await chat.say("/candidate 1", user=CITIZEN))
+    assert ("memory:9002", "approve") in await _audit_actions(moderated)
+
+
+async def test_a_changed_platform_point_keeps_its_history(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await _claimed_candidate(chat)
+    await chat.say("/update", user="cand")
+    await chat.press("upd:platform", user="cand")
+    await chat.press("updt:housing", user="cand")
+    await chat.say("Build 2,000 affordable homes by 2028.", user="cand")
+    item = await chat.say("/queue", user=BOB)
+    await chat.press(next(p for p in payloads(item) if p.startswith("qc:ok:")), user=BOB)
+    profile = texts(await chat.say("/candidate 1", user=CITIZEN))
+    assert "Build 2,000 affordable homes by 2028. (revised November 28, 2026)" in profile
+    async with unit_factory(moderated.engine)() as unit:
+        from storage.models import PlatformPoint, PlatformPointRevision
+
+        wordings = list(
+            await unit.session.scalars(
+                select(PlatformPointRevision.text)
+                .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
+                .where(PlatformPoint.candidacy_id == 1, PlatformPoint.topic == "housing",
+                       PlatformPointRevision.language == "en")
+                .order_by(PlatformPointRevision.id)
+            )
+        )  # fmt: skip
+    assert len(wordings) == 2 and wordings[-1] == "Build 2,000 affordable homes by 2028."
+
+
+async def test_a_trusted_candidate_publishes_at_once_and_is_reviewed_after(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await _claimed_candidate(chat)
+    assert "publish at once" in texts(await chat.say("/trust 1", user=ALICE))
+    await chat.say("/update", user="cand")
+    await chat.press("upd:link", user="cand")
+    assert "not a web link" in texts(await chat.say("javascript:alert(1)", user="cand"))
+    assert "Published. Moderators will review it afterwards." in texts(
+        await chat.say("https://example.org/zeng", user="cand")
+    )
+    assert "https://example.org/zeng" in texts(await chat.say("/candidate 1", user=CITIZEN))
+    item = await chat.say("/queue", user=BOB)
+    assert "Already published" in texts(item)
+    await chat.press(next(p for p in payloads(item) if p.startswith("qc:no:")), user=BOB)
+    assert "https://example.org/zeng" not in texts(await chat.say("/candidate 1", user=CITIZEN))
+
+
+async def test_withdrawal_takes_effect_when_a_moderator_confirms(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await _claimed_candidate(chat)
+    await chat.say("/update", user="cand")
+    await chat.press("upd:withdrawal", user="cand")
+    await chat.press("updw:yes", user="cand")
+    item = await chat.say("/queue", user=BOB)
+    await chat.press(next(p for p in payloads(item) if p.startswith("qc:ok:")), user=BOB)
+    assert "withdrawn" in texts(await chat.say("/candidate 1", user=CITIZEN))
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [(EN, "Only a verified candidate's own account"), (ZH, "只有已验证候选人本人的账号")],
+)
+async def test_only_a_verified_candidate_can_update(
+    chat: MemoryAdapter, language: str, refusal: str
+) -> None:
+    assert refusal in texts(await chat.say("/update", user=CITIZEN, language=language))
+    assert refusal in texts(await chat.press("upd:statement", user=CITIZEN, language=language))
+
+
+async def test_a_forged_candidate_item_payload_is_refused(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    await _claimed_candidate(chat)
+    await chat.say("/update", user="cand")
+    await chat.press("upd:statement", user="cand")
+    await chat.say("Hello voters.", user="cand")
+    await chat.say("/queue", user=ALICE)
+    assert "not claimed by you" in texts(await chat.press("qc:ok:u:1", user=BOB))
+    assert "Not allowed" in texts(await chat.press("qc:ok:u:1", user=CITIZEN))
+    assert "Hello voters." not in texts(await chat.say("/candidate 1", user=CITIZEN))

@@ -64,7 +64,9 @@ def bold(value: TextLike) -> Text:
     return Text((Span(value, "bold"),)) if value else Text()
 
 
-def italic(value: str) -> Text:
+def italic(value: TextLike) -> Text:
+    if isinstance(value, Text):
+        return Text(tuple(Span(span.text, "italic") for span in value.spans))
     return Text((Span(value, "italic"),)) if value else Text()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:43:02.217644
+Create Date: 2026-11-28 10:47:36.455547
 """
 
 from collections.abc import Sequence
@@ -478,6 +478,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("published_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("needs_review", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("reviewed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=300), nullable=True),
+        sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "kind IN ('statement', 'event', 'link', 'withdrawal')",
             name=op.f("ck_candidate_updates_kind_allowed"),
@@ -556,6 +560,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("decided_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("needs_review", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("reviewed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=300), nullable=True),
+        sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'approved', 'rejected')",
             name=op.f("ck_platform_point_revisions_status_allowed"),

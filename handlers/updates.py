@@ -1,0 +1,224 @@
+"""Verified candidates speak for themselves: /update proposes a platform point, a campaign
+event, a statement, a public link or a withdrawal; /myprofile shows the profile as
+citizens see it and what waits for review. Moderators /trust a candidate to publish at
+once (reviewed afterwards). Every call checks that the account still speaks for the
+candidate."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.core.i18n import N_
+from bot.core.markup import Text, bold, fmt, join, plain
+from bot.core.replies import Button, Reply
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.candidates import render_profile
+from handlers.labels import TOPICS, label
+from handlers.policy import policy
+from handlers.staff import NOT_ALLOWED, identity, moderator, pseudonym, roles
+from storage import audit
+from storage.candidates import candidacy_profile, candidacy_summary
+from storage.models import Candidacy, Topic, UpdateKind
+from storage.updates import pending, propose_revision, propose_update
+
+router = new_router()
+
+TOPIC, POINT, EVENT_DAY, EVENT_PLACE, EVENT_TEXT, STATEMENT, LINK = (
+    "update.topic", "update.point", "update.event_day", "update.event_place",
+    "update.event_text", "update.statement", "update.link",
+)  # fmt: skip
+KINDS: dict[str, str] = {
+    "platform": N_("A platform point"),
+    UpdateKind.event: N_("A campaign event"),
+    UpdateKind.statement: N_("A statement"),
+    UpdateKind.link: N_("A public link"),
+    UpdateKind.withdrawal: N_("Withdraw from the election"),
+}
+ONLY_CANDIDATES = N_("Only a verified candidate's own account can do this: see /claim.")
+_URL = re.compile(r"^https?://[^\s<>\"']{3,2000}$")
+
+
+async def own_candidacy(ctx: Ctx) -> Candidacy | None:
+    """The candidacy this account speaks for now (checked on every call), or None."""
+    ids = (await roles(ctx)).candidacy_ids
+    if not ids:
+        await audit.record(ctx.unit.session, pseudonym(ctx), "refused", "command", "update")
+        return None
+    return await ctx.unit.session.get(Candidacy, ids[0])
+
+
+async def _sent(ctx: Ctx, candidacy: Candidacy, kind: str) -> Reply:
+    await audit.record(ctx.unit.session, identity(ctx), f"propose_{kind}", "candidacy",
+                       candidacy.id, trusted=candidacy.trusted)  # fmt: skip
+    ctx.state = ctx.state.fresh()
+    if candidacy.trusted:
+        return Reply.of(ctx._("Published. Moderators will review it afterwards."))
+    return Reply.of(ctx._("Sent for review. Moderators publish it once they have checked it."))
+
+
+@router.command("update")
+async def update_command(ctx: Ctx) -> Reply:
+    if await own_candidacy(ctx) is None:
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    rows = [[Button(ctx._(text), f"upd:{kind}")] for kind, text in KINDS.items()]
+    return Reply.of(ctx._("What do you want to publish?"), rows)
+
+
+@router.action("upd")
+async def kind_chosen(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    kind = action_arg(ctx)
+    if kind == "platform":
+        ctx.state = ctx.state.at(TOPIC)
+        buttons = [Button(label(TOPICS, t, ctx._), f"updt:{t.value}") for t in Topic]
+        return Reply.of(ctx._("Which topic?"), [buttons[i : i + 2] for i in range(0, 11, 2)])
+    if kind == UpdateKind.event:
+        ctx.state = ctx.state.at(EVENT_DAY)
+        return Reply.of(ctx._("On what day? Write it as 2026-12-05."))
+    if kind == UpdateKind.statement:
+        ctx.state = ctx.state.at(STATEMENT)
+        return Reply.of(ctx._("Send your statement to voters as one message."))
+    if kind == UpdateKind.link:
+        ctx.state = ctx.state.at(LINK)
+        return Reply.of(ctx._("Send the link (starting with https://)."))
+    if kind == UpdateKind.withdrawal:
+        return Reply.of(
+            ctx._("Do you really withdraw from the election? Moderators will confirm it."),
+            [[Button(ctx._("Yes, I withdraw"), "updw:yes")]],
+        )
+    return Reply.of(ctx._(EXPIRED))
+
+
+@router.action("updt", step=TOPIC)
+async def topic_chosen(ctx: Ctx) -> Reply:
+    topic = action_arg(ctx)
+    if topic not in Topic.__members__:
+        return Reply.of(ctx._(EXPIRED))
+    ctx.state = ctx.state.at(POINT, topic=topic)
+    return Reply.of(
+        ctx._(
+            "Send the new wording as one message. The old one stays visible as history, "
+            "with its date."
+        )
+    )
+
+
+@router.step(POINT)
+async def point_typed(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    topic = str(ctx.state.data.get("topic"))
+    await propose_revision(
+        ctx.unit.session, candidacy, topic, ctx.language, message_text(ctx), policy(ctx).clock()
+    )
+    return await _sent(ctx, candidacy, "platform")
+
+
+@router.step(STATEMENT)
+async def statement_typed(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    await propose_update(ctx.unit.session, candidacy, UpdateKind.statement, ctx.language,
+                         message_text(ctx), policy(ctx).clock())  # fmt: skip
+    return await _sent(ctx, candidacy, "statement")
+
+
+@router.step(LINK)
+async def link_typed(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    url = message_text(ctx)
+    if not _URL.match(url):
+        return Reply.of(ctx._("That is not a web link. Send one starting with https://."))
+    await propose_update(ctx.unit.session, candidacy, UpdateKind.link, ctx.language, url,
+                         policy(ctx).clock(), url=url)  # fmt: skip
+    return await _sent(ctx, candidacy, "link")
+
+
+@router.step(EVENT_DAY)
+async def event_day_typed(ctx: Ctx) -> Reply:
+    try:
+        day = date.fromisoformat(message_text(ctx))
+    except ValueError:
+        return Reply.of(ctx._("I could not read that date. Write it as 2026-12-05."))
+    ctx.state = ctx.state.at(EVENT_PLACE, day=day.isoformat())
+    return Reply.of(ctx._("Where? (A public place: a square, a hall, a street.)"))
+
+
+@router.step(EVENT_PLACE)
+async def event_place_typed(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.at(EVENT_TEXT, place=message_text(ctx)[:256])
+    return Reply.of(ctx._("What happens there? One message."))
+
+
+@router.step(EVENT_TEXT)
+async def event_text_typed(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    data = ctx.state.data
+    await propose_update(
+        ctx.unit.session, candidacy, UpdateKind.event, ctx.language, message_text(ctx),
+        policy(ctx).clock(), event_day=date.fromisoformat(str(data["day"])),
+        place=str(data["place"]),
+    )  # fmt: skip
+    return await _sent(ctx, candidacy, "event")
+
+
+@router.action("updw")
+async def withdrawal_confirmed(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    await propose_update(ctx.unit.session, candidacy, UpdateKind.withdrawal, ctx.language, "",
+                         policy(ctx).clock())  # fmt: skip
+    return await _sent(ctx, candidacy, "withdrawal")
+
+
+@router.command("myprofile")
+async def myprofile_command(ctx: Ctx) -> list[Reply]:
+    candidacy = await own_candidacy(ctx)
+    if candidacy is None:
+        return [Reply.of(ctx._(ONLY_CANDIDATES))]
+    profile = await candidacy_profile(ctx.unit.session, candidacy.id, ctx.language)
+    assert profile is not None
+    waiting = await pending(ctx.unit.session, candidacy.id)
+    lines: list[Text] = [bold(ctx._("Waiting for review:"))]
+    for item in waiting:
+        what = label(TOPICS, item.topic, ctx._) if item.topic else label(KINDS, item.kind, ctx._)
+        lines.append(fmt(ctx._("• {what}: {text}"), what=what, text=item.text))
+    if not waiting:
+        lines = [plain(ctx._("Nothing is waiting for review."))]
+    return [
+        Reply.of(ctx._("Your profile, as citizens see it:")),
+        render_profile(ctx, profile),
+        Reply.of(join(lines)),
+    ]
+
+
+@router.command("trust")
+async def trust_command(ctx: Ctx) -> Reply:
+    actor = await moderator(ctx, "trust")
+    if actor is None:
+        return Reply.of(ctx._(NOT_ALLOWED))
+    arg, _, switch = command_args(ctx).partition(" ")
+    summary = await candidacy_summary(ctx.unit.session, int(arg)) if arg.isdigit() else None
+    if summary is None:
+        return Reply.of(ctx._("Give the candidate's number, as /candidate shows it."))
+    candidacy = await ctx.unit.session.get_one(Candidacy, summary.id)
+    before, candidacy.trusted = candidacy.trusted, switch.strip() != "off"
+    await audit.record(ctx.unit.session, actor, "trust", "candidacy", candidacy.id,
+                       before=before, after=candidacy.trusted)  # fmt: skip
+    if candidacy.trusted:
+        return Reply.of(fmt(ctx._("{name}'s updates now publish at once."), name=summary.name))
+    return Reply.of(fmt(ctx._("{name}'s updates wait for review again."), name=summary.name))
