@@ -38,6 +38,14 @@ class App:
         """Where adapters keep their place in their platform's stream."""
         return Cursors(self.engine)
 
+    def command_menu(self, language: str) -> list[tuple[str, str]]:
+        """The /help commands this bot has, described in ``language``, for platform menus."""
+        from handlers.start import HELP
+
+        _ = Catalogs().gettext(language)
+        known = set(self.dispatcher.router.command_names)
+        return [(name, _(description)) for name, description in HELP if name in known]
+
     def sink_for(self, adapter: Adapter) -> EventSink:
         """Where ``adapter`` delivers: handle the event, send replies, acknowledge buttons."""
 
@@ -89,6 +97,16 @@ def load_report_keys(settings: Settings) -> ModeratorKeys | None:
     )
 
 
+def moderation_room(settings: Settings) -> tuple[str, str] | None:
+    """ "telegram:-1001234" -> ("telegram", "-1001234"); "matrix:!abc:server" likewise."""
+    if not settings.moderation_room:
+        return None
+    platform, _, chat_id = settings.moderation_room.partition(":")
+    if not platform or not chat_id:
+        raise ValueError("CANDIBOT_MODERATION_ROOM must look like telegram:<chat id>")
+    return platform, chat_id
+
+
 def retention(settings: Settings) -> Retention:
     return Retention(
         closed_reports=timedelta(days=settings.closed_report_days),
@@ -137,5 +155,6 @@ async def app_from_settings(
             reports=report_setup(settings, identity_key, keys),
             publish_approvals=settings.publish_approvals,
             claim_code_hours=settings.claim_code_hours,
+            moderation_room=moderation_room(settings),
         ),
     )

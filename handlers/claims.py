@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.core.i18n import N_
 from bot.core.markup import code, fmt, join, plain
 from bot.core.replies import Reply
+from handlers.announce import NEW_CLAIM, announce
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import long_date
 from handlers.policy import policy
@@ -78,6 +79,7 @@ async def claim_command(ctx: Ctx) -> Reply:
         return Reply.of(ctx._(BAD_CODE))
     await audit.record(ctx.unit.session, identity(ctx), "claim", "candidacy", candidacy_id)
     summary = await candidacy_summary(ctx.unit.session, candidacy_id)
+    await announce(ctx, NEW_CLAIM, name=summary.name if summary else str(candidacy_id))
     return Reply.of(
         join(
             [

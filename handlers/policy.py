@@ -39,6 +39,8 @@ class Policy:
     #: Different moderators who must approve a report's summary before it is public.
     publish_approvals: int = 2
     claim_code_hours: int = 48
+    #: (platform, chat id) of the moderators' room, where new items are announced.
+    moderation_room: tuple[str, str] | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()

@@ -16,6 +16,7 @@ from bot.core.events import PhotoMessage, TextMessage, UnsupportedMessage
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, code, fmt, italic, join, plain
 from bot.core.replies import Button, Reply
+from handlers.announce import NEW_QUARANTINED, NEW_REPORT, announce
 from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, message_text, new_router
 from handlers.labels import label
@@ -338,6 +339,9 @@ async def submit(ctx: Ctx) -> list[Reply]:
         quarantined=not within_caps,
     )
     ctx.state = ctx.state.fresh()
+    await announce(
+        ctx, NEW_REPORT if within_caps else NEW_QUARANTINED, category=CATEGORIES[draft["category"]]
+    )
     replies = [
         Reply.of(
             join(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Button, Reply
+from handlers.announce import REPORT_ANSWERED, announce
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import label, long_date
 from handlers.policy import policy
@@ -105,6 +106,7 @@ async def add_text(ctx: Ctx) -> Reply:
     text = message_text(ctx)
     if report.status == ReportStatus.question:
         report.status = ReportStatus.in_review  # answered: back in the moderators' queue
+    await announce(ctx, REPORT_ANSWERED)
     await add_message(
         ctx.unit.session, report, "reporter", text, setup.keys, policy(ctx).clock().date()
     )

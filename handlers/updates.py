@@ -12,6 +12,7 @@ from datetime import date
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Button, Reply
+from handlers.announce import NEW_UPDATE, announce
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.candidates import render_profile
 from handlers.labels import TOPICS, label
@@ -52,6 +53,8 @@ async def _sent(ctx: Ctx, candidacy: Candidacy, kind: str) -> Reply:
     await audit.record(ctx.unit.session, identity(ctx), f"propose_{kind}", "candidacy",
                        candidacy.id, trusted=candidacy.trusted)  # fmt: skip
     ctx.state = ctx.state.fresh()
+    summary = await candidacy_summary(ctx.unit.session, candidacy.id)
+    await announce(ctx, NEW_UPDATE, name=summary.name if summary else str(candidacy.id))
     if candidacy.trusted:
         return Reply.of(ctx._("Published. Moderators will review it afterwards."))
     return Reply.of(ctx._("Sent for review. Moderators publish it once they have checked it."))

@@ -357,3 +357,35 @@ async def test_a_forged_candidate_item_payload_is_refused(
     assert "not claimed by you" in texts(await chat.press("qc:ok:u:1", user=BOB))
     assert "Not allowed" in texts(await chat.press("qc:ok:u:1", user=CITIZEN))
     assert "Hello voters." not in texts(await chat.say("/candidate 1", user=CITIZEN))
+
+
+async def test_new_items_are_announced_in_the_moderators_room_without_the_sender(
+    db_url: str,
+) -> None:
+    from dataclasses import replace
+
+    from bot.delivery import OutboxPump
+    from storage.models import OutboxMessage
+
+    private = generate()
+    keys = ModeratorKeys(private.public_key, private)
+    policy = replace(_policy(keys, 2), moderation_room=("memory", "mod-room"))
+    app = await build_app(db_url, TEST_KEY, migrate=False, policy=policy)
+    async with unit_factory(app.engine)() as unit:
+        await load_dataset(unit.session, read_packaged())
+    chat = MemoryAdapter(language=EN)
+    chat.attach(app.sink_for(chat))
+    await file_a_report(chat, photo=False)
+    async with app.engine.connect() as connection:
+        waiting = list(await connection.scalars(select(OutboxMessage.body)))
+    assert len(waiting) == 1 and "5550172839" not in str(waiting)
+    before = len(chat.sent)
+    assert await OutboxPump(app.engine, chat).once() == 1
+    announced = chat.sent[before]
+    assert announced.chat.id == "mod-room" and not announced.chat.private
+    text = announced.reply.text.plain
+    assert "有新的报告待审（威胁电话或匿名电话）" in text
+    assert "New report waiting (Threatening or anonymous calls). Send /queue." in text
+    assert DESCRIPTION not in text
+    assert await OutboxPump(app.engine, chat).once() == 0, "a delivered message is gone"
+    await app.close()

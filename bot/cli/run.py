@@ -36,6 +36,7 @@ def adapter_factories() -> list[AdapterFactory]:
 
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.delivery import OutboxPump
     from bot.maintenance import PurgeSchedule
 
     app = await app_from_settings(settings, load_identity_key(settings), load_report_keys(settings))
@@ -48,8 +49,17 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
+        if (settings.moderation_room or "").startswith("telegram:"):
+            print(
+                "candibot: warning: the moderators' room is a Telegram group, which Telegram "
+                "can read; an end-to-end encrypted Matrix room is safer (docs/THREAT_MODEL.md)",
+                file=sys.stderr,
+            )
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
+        pumps = [OutboxPump(app.engine, adapter) for adapter in adapters]
+        for pump in pumps:
+            pump.start()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
@@ -59,6 +69,8 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         try:
             await asyncio.gather(*(adapter.run(app.sink_for(adapter)) for adapter in adapters))
         finally:
+            for pump in pumps:
+                await pump.stop()
             await purging.stop()
     finally:
         await app.close()

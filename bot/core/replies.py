@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.events import MAX_PAYLOAD_BYTES
-from bot.core.markup import Text, TextLike, as_text
+from bot.core.markup import Span, Text, TextLike, as_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,21 @@ class Reply:
     buttons: ButtonRows = ()
     #: The platform message id to answer, when the adapter can thread replies.
     reply_to: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-able form, for replies that wait in the outbox."""
+        return {
+            "spans": [[span.text, span.style, span.href] for span in self.text.spans],
+            "buttons": [[[b.label, b.payload] for b in row] for row in self.buttons],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        spans = tuple(Span(text, style, href) for text, style, href in data.get("spans", []))
+        rows = [
+            [Button(label, payload) for label, payload in row] for row in data.get("buttons", [])
+        ]
+        return cls.of(Text(spans), rows)
 
     @classmethod
     def of(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:47:36.455547
+Create Date: 2026-11-28 10:50:40.803883
 """
 
 from collections.abc import Sequence
