@@ -19,6 +19,7 @@ def build_router() -> Router[StoreUnit]:
         queue,
         reports,
         rights,
+        setdate,
         staff,
         start,
         status,
@@ -30,7 +31,7 @@ def build_router() -> Router[StoreUnit]:
     citizens = (start, language, areas, candidates, elections, topics, rights, incidents)
     reporters = (reports, status)
     candidates_own = (updates,)
-    moderators = (staff, queue, claims, auditlog)
+    moderators = (staff, queue, claims, setdate, auditlog)
     for module in (*citizens, *reporters, *candidates_own, *moderators, common):
         router.include(module.router)
     return router

@@ -389,3 +389,41 @@ async def test_new_items_are_announced_in_the_moderators_room_without_the_sender
     assert DESCRIPTION not in text
     assert await OutboxPump(app.engine, chat).once() == 0, "a delivered message is gone"
     await app.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "recorded"),
+    [
+        (
+            EN,
+            "Recorded for 海淀区: election day December 20, 2026 (announced); source: 区选举委员会公告.",
+        ),
+        (ZH, "海淀区"),
+    ],
+)
+async def test_a_moderator_sets_an_election_day_and_it_is_audited(
+    moderated: App, chat: MemoryAdapter, language: str, recorded: str
+) -> None:
+    assert "not announced yet" in texts(await chat.say("/elections 海淀区", user=CITIZEN))
+    reply = texts(
+        await chat.say("/setdate 海淀区 2026-12-20 announced 区选举委员会公告", user=ALICE,
+                       language=language)
+    )  # fmt: skip
+    assert recorded in reply
+    shown = texts(await chat.say("/elections 海淀区", user=CITIZEN))
+    assert "election day December 20, 2026 (announced)" in shown
+    assert "• November 30, 2026: Voter roll published (by law, Election Law Art. 28)" in shown
+    await chat.say("/setdate 海淀区 roll 2026-11-29 公告", user=ALICE)
+    assert "• November 29, 2026: Voter roll published (announced; Election Law Art. 28)" in texts(
+        await chat.say("/elections 海淀区", user=CITIZEN)
+    )
+    async with moderated.engine.connect() as connection:
+        details = list(
+            await connection.scalars(
+                select(AuditEntry.detail).where(AuditEntry.action == "set_date")
+            )
+        )
+    assert details[0]["before"]["election_day"] == "None"
+    assert details[0]["after"]["election_day"] == "2026-12-20"
+    assert "Not allowed" in texts(await chat.say("/setdate 海淀区 2027-01-01", user=CITIZEN))
+    assert "Use /setdate" in texts(await chat.say("/setdate 海淀区 tomorrow", user=ALICE))
