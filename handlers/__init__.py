@@ -22,6 +22,7 @@ def build_router() -> Router[StoreUnit]:
         setdate,
         staff,
         start,
+        stats,
         status,
         topics,
         updates,
@@ -31,7 +32,7 @@ def build_router() -> Router[StoreUnit]:
     citizens = (start, language, areas, candidates, elections, topics, rights, incidents)
     reporters = (reports, status)
     candidates_own = (updates,)
-    moderators = (staff, queue, claims, setdate, auditlog)
+    moderators = (staff, queue, claims, setdate, stats, auditlog)
     for module in (*citizens, *reporters, *candidates_own, *moderators, common):
         router.include(module.router)
     return router

@@ -427,3 +427,17 @@ async def test_a_moderator_sets_an_election_day_and_it_is_audited(
     assert details[0]["after"]["election_day"] == "2026-12-20"
     assert "Not allowed" in texts(await chat.say("/setdate 海淀区 2027-01-01", user=CITIZEN))
     assert "Use /setdate" in texts(await chat.say("/setdate 海淀区 tomorrow", user=ALICE))
+
+
+async def test_stats_count_reports_and_draw_a_chart(moderated: App, chat: MemoryAdapter) -> None:
+    await file_a_report(chat, photo=False)
+    await file_a_report(chat, photo=False, place="进贤县")
+    replies = await chat.say("/stats", user=ALICE)
+    text = texts(replies)
+    assert "Reports: 2" in text and "Threatening or anonymous calls 2" in text
+    assert "西湖区 1" in text and "进贤县 1" in text
+    image = replies[0].image
+    assert image is not None and image.startswith(b"\x89PNG\r\n\x1a\n")
+    assert DESCRIPTION not in text
+    assert "报告总数：2" in texts(await chat.say("/stats", user=ALICE, language=ZH))
+    assert "Not allowed" in texts(await chat.say("/stats", user=CITIZEN))

@@ -30,6 +30,8 @@ class Reply:
     buttons: ButtonRows = ()
     #: The platform message id to answer, when the adapter can thread replies.
     reply_to: str | None = None
+    #: A PNG image sent with the text as its caption (a chart); None for text only.
+    image: bytes | None = None
 
     def to_json(self) -> dict[str, object]:
         """A JSON-able form, for replies that wait in the outbox."""
@@ -52,5 +54,6 @@ class Reply:
         text: TextLike,
         buttons: Sequence[Sequence[Button]] = (),
         reply_to: str | None = None,
+        image: bytes | None = None,
     ) -> Reply:
-        return cls(as_text(text), tuple(tuple(row) for row in buttons if row), reply_to)
+        return cls(as_text(text), tuple(tuple(row) for row in buttons if row), reply_to, image)

@@ -1,0 +1,45 @@
+"""/stats: moderators see counts of reports by kind, place and week, and a chart."""
+
+from __future__ import annotations
+
+from bot.core.i18n import N_
+from bot.core.markup import Text, bold, fmt, join, plain
+from bot.core.replies import Reply
+from handlers.base import Ctx, new_router
+from handlers.charts import cjk_font, weekly_bars
+from handlers.labels import label
+from handlers.policy import policy
+from handlers.reports import CATEGORIES
+from handlers.staff import NOT_ALLOWED, moderator
+from storage import audit
+from storage.stats import report_stats
+
+router = new_router()
+
+
+@router.command("stats")
+async def stats_command(ctx: Ctx) -> Reply:
+    actor = await moderator(ctx, "stats")
+    if actor is None:
+        return Reply.of(ctx._(NOT_ALLOWED))
+    stats = await report_stats(ctx.unit.session, policy(ctx).today())
+    await audit.record(ctx.unit.session, actor, "view_stats")
+    lines: list[Text] = [bold(fmt(ctx._("Reports: {count}"), count=str(stats.total)))]
+    kinds = "; ".join(f"{label(CATEGORIES, c, ctx._)} {n}" for c, n in stats.by_category)
+    places = "; ".join(f"{name} {n}" for name, n in stats.by_area)
+    lines.append(fmt(ctx._("By kind: {counts}"), counts=kinds or "–"))
+    lines.append(fmt(ctx._("By place: {counts}"), counts=places or "–"))
+    weeks = [week for week, _ in stats.by_week]
+    per_week = "; ".join(f"{week:%m-%d} {sum(c.values())}" for week, c in stats.by_week)
+    lines.append(fmt(ctx._("By week (Monday): {counts}"), counts=per_week))
+    # Chart labels in Chinese need a Chinese font; without one, they are drawn in English.
+    chart_ = ctx.gettext if ctx.language == "en" or cjk_font() else ctx.catalogs.gettext("en")
+    series = {
+        label(CATEGORIES, category, chart_): [
+            counts.get(category, 0) for _, counts in stats.by_week
+        ]
+        for category, _ in stats.by_category
+    }
+    chart = weekly_bars(weeks, series, chart_(N_("Reports per week")), chart_(N_("Kind")))
+    lines.append(plain(ctx._("The chart shows the last twelve weeks.")))
+    return Reply.of(join(lines), image=chart)
