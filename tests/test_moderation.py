@@ -441,3 +441,30 @@ async def test_stats_count_reports_and_draw_a_chart(moderated: App, chat: Memory
     assert DESCRIPTION not in text
     assert "报告总数：2" in texts(await chat.say("/stats", user=ALICE, language=ZH))
     assert "Not allowed" in texts(await chat.say("/stats", user=CITIZEN))
+
+
+async def test_the_whole_moderation_walk_in_chinese(moderated: App, chat: MemoryAdapter) -> None:
+    await file_a_report(chat, photo=False)
+    shown = texts(await chat.say("/queue", user=ALICE, language=ZH))
+    assert "报告 1" in shown and "威胁电话或匿名电话" in shown
+    assert "请在一条消息中发送公开摘要" in texts(
+        await chat.press("q:sum:1", user=ALICE, language=ZH)
+    )
+    summary = texts(await chat.say("一位候选人的家属接到威胁电话。", user=ALICE, language=ZH))
+    assert "公开摘要（已批准 0/2）：一位候选人的家属接到威胁电话。" in summary
+    assert "已批准（1/2）" in texts(await chat.press("q:pub:1", user=ALICE, language=ZH))
+    await chat.say("/queue", user=BOB, language=ZH)
+    assert "已发布" in texts(await chat.press("q:pub:1", user=BOB, language=ZH))
+    issued = texts(await chat.say("/verify 1", user=ALICE, language=ZH))
+    assert "曾立新（1）的认领码：" in issued
+    claimed = texts(await chat.say(f"/claim {issued.splitlines()[1]}", user="cand", language=ZH))
+    assert "你的账号现在代表曾立新" in claimed
+    await chat.say("/update", user="cand", language=ZH)
+    await chat.press("upd:statement", user="cand", language=ZH)
+    assert "已提交审核" in texts(await chat.say("十二月十五日请去投票！", user="cand", language=ZH))
+    item = await chat.say("/queue", user=BOB, language=ZH)
+    assert "来自候选人曾立新（1）" in texts(item)
+    ok = next(p for p in payloads(item) if p.startswith("qc:ok:"))
+    assert "已发布" in texts(await chat.press(ok, user=BOB, language=ZH))
+    assert "不允许：这是管理员的功能。" in texts(await chat.say("/audit", user=ALICE, language=ZH))
+    assert "哈希链完整" in texts(await chat.say("/audit", user=CAROL, language=ZH))
