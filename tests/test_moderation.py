@@ -391,16 +391,11 @@ async def test_new_items_are_announced_in_the_moderators_room_without_the_sender
     await app.close()
 
 
-@pytest.mark.parametrize(
-    ("language", "recorded"),
-    [
-        (
-            EN,
-            "Recorded for 海淀区: election day December 20, 2026 (announced); source: 区选举委员会公告.",
-        ),
-        (ZH, "海淀区"),
-    ],
-)
+RECORDED_EN = "Recorded for 海淀区: election day December 20, 2026 (announced); source: "
+RECORDED_ZH = "已记录海淀区：选举日 2026年12月20日（已公布）；来源：区选举委员会公告。"
+
+
+@pytest.mark.parametrize(("language", "recorded"), [(EN, RECORDED_EN), (ZH, RECORDED_ZH)])
 async def test_a_moderator_sets_an_election_day_and_it_is_audited(
     moderated: App, chat: MemoryAdapter, language: str, recorded: str
 ) -> None:
