@@ -8,6 +8,7 @@ from storage.unit import StoreUnit
 
 def build_router() -> Router[StoreUnit]:
     from handlers import (
+        alerts,
         areas,
         auditlog,
         candidates,
@@ -29,7 +30,7 @@ def build_router() -> Router[StoreUnit]:
     )
 
     router: Router[StoreUnit] = Router()
-    citizens = (start, language, areas, candidates, elections, topics, rights, incidents)
+    citizens = (start, language, areas, candidates, elections, topics, rights, incidents, alerts)
     reporters = (reports, status)
     candidates_own = (updates,)
     moderators = (staff, queue, claims, setdate, stats, auditlog)

@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.core.markup import Text, TextLike, fmt, join, plain
 from bot.core.replies import Button, Reply
+from handlers import alerts
 from handlers.areas import ASK_PLACE, election_summary, find_area, remember_area, remembered_area
 from handlers.base import Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import long_date
@@ -103,7 +104,10 @@ async def elections_reply(ctx: Ctx, code: str | None) -> Reply:
                 )
             )
         )
-    return Reply.of(join(blocks, "\n\n"), [[Button(area.name, f"area:{area.code}")]])
+    buttons = [[Button(area.name, f"area:{area.code}")]]
+    if any(e.election_day is None for e in items[:SHOWN]):
+        buttons.insert(0, alerts.offer(ctx, area.code))
+    return Reply.of(join(blocks, "\n\n"), buttons)
 
 
 async def elections_for_text(ctx: Ctx, query: str) -> Reply:

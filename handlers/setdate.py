@@ -8,6 +8,7 @@ from datetime import date
 from bot.core.i18n import N_
 from bot.core.markup import fmt
 from bot.core.replies import Reply
+from handlers.alerts import tell_subscribers
 from handlers.areas import pick_elections
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import ELECTION_STATUSES, label, long_date
@@ -90,6 +91,8 @@ async def setdate_command(ctx: Ctx) -> Reply:
         after[milestone] = str(day)
     await audit.record(ctx.unit.session, actor, "set_date", "election", election.id,
                        before=before, after=after)  # fmt: skip
+    if not milestone:
+        await tell_subscribers(ctx, election)
     shown = long_date(day, ctx.language) if day else ctx._("not announced yet")
     return Reply.of(
         fmt(

@@ -26,6 +26,7 @@ HELP = (
     ("report", N_("report harassment or irregularities, anonymously")),
     ("status", N_("follow up on your report with its receipt")),
     ("incidents", N_("published incident summaries and counts")),
+    ("alerts", N_("the places whose election dates you follow")),
     ("language", N_("中文 / English")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),

@@ -632,6 +632,23 @@ class ClaimCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Subscription(Base):
+    """A chat that asked to hear when an election's date in an area is announced or
+    changes. Holds the raw chat id, because the bot must write to it; the user is told
+    so when subscribing, and /alerts removes it."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id", "area_code", name="uq_subscriptions_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+
+
 class OutboxMessage(Base):
     """A message to deliver to a chat other than the one being answered (the
     moderators' room), kept until the platform's adapter has sent it."""

@@ -463,3 +463,24 @@ async def test_the_whole_moderation_walk_in_chinese(moderated: App, chat: Memory
     assert "已发布" in texts(await chat.press(ok, user=BOB, language=ZH))
     assert "不允许：这是管理员的功能。" in texts(await chat.say("/audit", user=ALICE, language=ZH))
     assert "哈希链完整" in texts(await chat.say("/audit", user=CAROL, language=ZH))
+
+
+async def test_subscribers_hear_when_a_moderator_sets_the_date(
+    moderated: App, chat: MemoryAdapter
+) -> None:
+    from bot.delivery import OutboxPump
+
+    unknown = await chat.say("/elections 海淀区", user=CITIZEN)
+    offer = next(p for p in payloads(unknown) if p.startswith("alert:"))
+    assert "I keep this chat's id" in texts(await chat.press(offer, user=CITIZEN))
+    await chat.press(offer, user="zh-reader", language=ZH)
+    assert "海淀区" in texts(await chat.say("/alerts", user=CITIZEN))
+    await chat.say("/setdate 海淀区 2026-12-20 announced 公告", user=ALICE)
+    before = len(chat.sent)
+    assert await OutboxPump(moderated.engine, chat).once() == 2
+    alerts = {sent.chat.id: sent.reply.text.plain for sent in chat.sent[before:]}
+    assert "election day December 20, 2026 (announced)" in alerts[CITIZEN]
+    assert "选举日 2026年12月20日（已公布）" in alerts["zh-reader"]
+    stop = await chat.say("/alerts", user=CITIZEN)
+    await chat.press(next(p for p in payloads(stop) if p.startswith("unalert:")), user=CITIZEN)
+    assert "You follow no place" in texts(await chat.say("/alerts", user=CITIZEN))

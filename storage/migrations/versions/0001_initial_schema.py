@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:50:40.803883
+Create Date: 2026-11-28 11:00:02.812215
 """
 
 from collections.abc import Sequence
@@ -293,6 +293,22 @@ def upgrade() -> None:
             batch_op.f("ix_reports_published_week"), ["published_week"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_reports_status"), ["status"], unique=False)
+
+    op.create_table(
+        "subscriptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("chat_id", sa.String(length=255), nullable=False),
+        sa.Column("area_code", sa.String(length=12), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["area_code"], ["areas.code"], name=op.f("fk_subscriptions_area_code_areas")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
+        sa.UniqueConstraint("platform", "chat_id", "area_code", name="uq_subscriptions_entry"),
+    )
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_subscriptions_area_code"), ["area_code"], unique=False)
 
     op.create_table(
         "electoral_districts",
@@ -632,6 +648,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_electoral_districts_election_id"))
 
     op.drop_table("electoral_districts")
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscriptions_area_code"))
+
+    op.drop_table("subscriptions")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reports_status"))
         batch_op.drop_index(batch_op.f("ix_reports_published_week"))
