@@ -40,13 +40,16 @@ ONLY_CANDIDATES = N_("Only a verified candidate's own account can do this: see /
 _URL = re.compile(r"^https?://[^\s<>\"']{3,2000}$")
 
 
-async def own_candidacy(ctx: Ctx) -> Candidacy | None:
-    """The candidacy this account speaks for now (checked on every call), or None."""
+async def own_candidacy(ctx: Ctx) -> Candidacy | Reply:
+    """The candidacy this account speaks for now (checked on every call); otherwise the
+    attempt is audited, any flow ends, and the refusal is returned."""
     ids = (await roles(ctx)).candidacy_ids
-    if not ids:
+    candidacy = await ctx.unit.session.get(Candidacy, ids[0]) if ids else None
+    if candidacy is None:
         await audit.record(ctx.unit.session, pseudonym(ctx), "refused", "command", "update")
-        return None
-    return await ctx.unit.session.get(Candidacy, ids[0])
+        ctx.state = ctx.state.fresh()
+        return Reply.of(ctx._(ONLY_CANDIDATES))
+    return candidacy
 
 
 async def _sent(ctx: Ctx, candidacy: Candidacy, kind: str) -> Reply:
@@ -62,8 +65,9 @@ async def _sent(ctx: Ctx, candidacy: Candidacy, kind: str) -> Reply:
 
 @router.command("update")
 async def update_command(ctx: Ctx) -> Reply:
-    if await own_candidacy(ctx) is None:
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    refusal = await own_candidacy(ctx)
+    if isinstance(refusal, Reply):
+        return refusal
     rows = [[Button(ctx._(text), f"upd:{kind}")] for kind, text in KINDS.items()]
     return Reply.of(ctx._("What do you want to publish?"), rows)
 
@@ -71,8 +75,8 @@ async def update_command(ctx: Ctx) -> Reply:
 @router.action("upd")
 async def kind_chosen(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    if isinstance(candidacy, Reply):
+        return candidacy
     kind = action_arg(ctx)
     if kind == "platform":
         ctx.state = ctx.state.at(TOPIC)
@@ -112,9 +116,8 @@ async def topic_chosen(ctx: Ctx) -> Reply:
 @router.step(POINT)
 async def point_typed(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        ctx.state = ctx.state.fresh()
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    if isinstance(candidacy, Reply):
+        return candidacy
     topic = str(ctx.state.data.get("topic"))
     await propose_revision(
         ctx.unit.session, candidacy, topic, ctx.language, message_text(ctx), policy(ctx).clock()
@@ -125,9 +128,8 @@ async def point_typed(ctx: Ctx) -> Reply:
 @router.step(STATEMENT)
 async def statement_typed(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        ctx.state = ctx.state.fresh()
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    if isinstance(candidacy, Reply):
+        return candidacy
     await propose_update(ctx.unit.session, candidacy, UpdateKind.statement, ctx.language,
                          message_text(ctx), policy(ctx).clock())  # fmt: skip
     return await _sent(ctx, candidacy, "statement")
@@ -136,9 +138,8 @@ async def statement_typed(ctx: Ctx) -> Reply:
 @router.step(LINK)
 async def link_typed(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        ctx.state = ctx.state.fresh()
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    if isinstance(candidacy, Reply):
+        return candidacy
     url = message_text(ctx)
     if not _URL.match(url):
         return Reply.of(ctx._("That is not a web link. Send one starting with https://."))
@@ -166,9 +167,8 @@ async def event_place_typed(ctx: Ctx) -> Reply:
 @router.step(EVENT_TEXT)
 async def event_text_typed(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        ctx.state = ctx.state.fresh()
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    if isinstance(candidacy, Reply):
+        return candidacy
     data = ctx.state.data
     await propose_update(
         ctx.unit.session, candidacy, UpdateKind.event, ctx.language, message_text(ctx),
@@ -181,8 +181,8 @@ async def event_text_typed(ctx: Ctx) -> Reply:
 @router.action("updw")
 async def withdrawal_confirmed(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        return Reply.of(ctx._(ONLY_CANDIDATES))
+    if isinstance(candidacy, Reply):
+        return candidacy
     await propose_update(ctx.unit.session, candidacy, UpdateKind.withdrawal, ctx.language, "",
                          policy(ctx).clock())  # fmt: skip
     return await _sent(ctx, candidacy, "withdrawal")
@@ -191,8 +191,8 @@ async def withdrawal_confirmed(ctx: Ctx) -> Reply:
 @router.command("myprofile")
 async def myprofile_command(ctx: Ctx) -> list[Reply]:
     candidacy = await own_candidacy(ctx)
-    if candidacy is None:
-        return [Reply.of(ctx._(ONLY_CANDIDATES))]
+    if isinstance(candidacy, Reply):
+        return [candidacy]
     profile = await candidacy_profile(ctx.unit.session, candidacy.id, ctx.language)
     assert profile is not None
     waiting = await pending(ctx.unit.session, candidacy.id)
