@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import time
 from collections import deque
@@ -38,6 +39,7 @@ from nio import (
     RoomMessagesResponse,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
 )
 
 from bot.adapters.base import Adapter, Capabilities, EventSink
@@ -162,6 +164,8 @@ class MatrixAdapter(Adapter):
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         event_id = None
+        if reply.image is not None:
+            await self._send_image(chat.id, reply.image)
         for message in render(reply):
             event_id = await self._send_content(chat.id, message.content())
         return event_id
@@ -443,6 +447,26 @@ class MatrixAdapter(Adapter):
 
     async def _notice(self, room_id: str, text: Text) -> None:
         await self._send_content(room_id, notice(text))
+
+    async def _send_image(self, room_id: str, data: bytes) -> str:
+        """Uploads a PNG (encrypted as an attachment when the room is) and posts it."""
+        room = self._client.rooms.get(room_id)
+        encrypted = bool(room is not None and room.encrypted)
+        response, keys = await self._client.upload(
+            io.BytesIO(data), content_type="image/png", filename="chart.png",
+            encrypt=encrypted, filesize=len(data),
+        )  # fmt: skip
+        if not isinstance(response, UploadResponse):
+            raise SendFailed("upload")
+        content: dict[str, Any] = {
+            "msgtype": "m.image", "body": "chart.png",
+            "info": {"mimetype": "image/png", "size": len(data)},
+        }  # fmt: skip
+        if encrypted and keys is not None:
+            content["file"] = {**keys, "url": response.content_uri}
+        else:
+            content["url"] = response.content_uri
+        return await self._send_content(room_id, content)
 
     async def _send_content(self, room_id: str, content: dict[str, Any]) -> str:
         """Sends into ``room_id``, encrypted for every device of its members if the room is
