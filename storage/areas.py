@@ -21,9 +21,9 @@ from storage.search_keys import (
     simplified,
     typo_variants,
 )
+from storage.types import starts_with
 
 DIVISIONS_FILE = "divisions.tsv.gz"
-_TOP = "\U0010ffff"
 _BATCH = 5000
 
 
@@ -171,8 +171,7 @@ async def _ranked_areas(session: AsyncSession, wanted: QueryKey, limit: int) -> 
             func.min(case((AreaSearchKey.key == wanted.key, 0), else_=1)).label("rank"),
         )
         .where(
-            AreaSearchKey.key >= wanted.key,
-            AreaSearchKey.key < wanted.key + _TOP,
+            starts_with(AreaSearchKey.key, wanted.key),
             AreaSearchKey.kind.in_([kind.value for kind in wanted.kinds]),
         )
         .group_by(AreaSearchKey.area_code)

@@ -25,9 +25,7 @@ from storage.models import (
     UpdateKind,
 )
 from storage.search_keys import hanzi_as_pinyin, query_key, typo_variants
-
-#: Above every code point, so ``key < prefix + _TOP`` bounds a prefix range.
-_TOP = "\U0010ffff"
+from storage.types import starts_with
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +170,7 @@ async def matching_persons(session: AsyncSession, query: str, want: int) -> list
         Match.exact,
     )
     if len(found) < want:
-        prefix = and_(keys.key > wanted.key, keys.key < wanted.key + _TOP, kinds)
+        prefix = and_(starts_with(keys.key, wanted.key, past_prefix=True), kinds)
         add(await _ordered_persons(session, prefix, order=True, limit=want), Match.prefix)
     if not found:
         if KeyKind.hanzi in wanted.kinds:

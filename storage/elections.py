@@ -20,8 +20,7 @@ from storage.models import (
     PlatformPointRevision,
     district_areas,
 )
-
-_TOP = "\U0010ffff"
+from storage.types import starts_with
 
 #: Codes are hierarchical: an area's descendants share the first digits of its code.
 PREFIX_LENGTH = {
@@ -109,7 +108,7 @@ async def elections_in_area(
         .join(Area, Area.code == Election.area_code)
         .where(
             or_(
-                (Election.area_code >= prefix) & (Election.area_code < prefix + _TOP),
+                starts_with(Election.area_code, prefix),
                 Election.id.in_(covering),
             )
         )
@@ -193,7 +192,7 @@ async def candidates_with_topic(
         .where(
             Candidacy.id.in_(covered),
             or_(
-                (Election.area_code >= prefix) & (Election.area_code < prefix + _TOP),
+                starts_with(Election.area_code, prefix),
                 ElectoralDistrict.id.in_(covering),
             ),
         )

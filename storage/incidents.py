@@ -9,8 +9,7 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Area, PublishedIncident
-
-_TOP = "\U0010ffff"
+from storage.types import starts_with
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +31,7 @@ class IncidentCounts:
 def _within(prefix: str | None) -> ColumnElement[bool]:
     if prefix is None:
         return true()
-    return (PublishedIncident.area_code >= prefix) & (PublishedIncident.area_code < prefix + _TOP)
+    return starts_with(PublishedIncident.area_code, prefix)
 
 
 async def latest(

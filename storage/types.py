@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import ColumnElement, DateTime, String
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,6 +35,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 def key_string(length: int | None = None) -> String:
     """Text compared byte-wise, so that prefix ranges use the index on PostgreSQL too."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+#: Above every code point: ``prefix + PREFIX_END`` bounds the strings starting with prefix.
+PREFIX_END = "\U0010ffff"
+
+
+def starts_with(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any],
+    prefix: str,
+    *,
+    past_prefix: bool = False,
+) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as a range the column's index answers (LIKE does
+    not use an index on every database). ``past_prefix`` leaves out ``prefix`` itself."""
+    low = column > prefix if past_prefix else column >= prefix
+    return low & (column < prefix + PREFIX_END)
 
 
 def utcnow() -> datetime:
