@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.models import Conversation, PrivateFlow, ProcessedEvent, UserPreference
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 
 async def insert_ignore(session: AsyncSession, model: type[Any], **values: Any) -> bool:
@@ -46,12 +47,32 @@ class StoreUnit:
         return await insert_ignore(self.session, ProcessedEvent, key=key, day=utcnow().date())
 
     async def load_conversation(
-        self, key: str, ttl: timedelta
-    ) -> tuple[str | None, dict[str, Any]]:
-        row = await self.session.get(Conversation, key)
-        if row is None or row.updated_at < utcnow() - ttl:
-            return None, {}
-        return row.step, dict(row.data)
+        self, key: str, user: str, ttl: timedelta
+    ) -> tuple[str | None, str | None, dict[str, Any]]:
+        # One round trip for what every event needs: it is on every event's path.
+        def field(column: Any) -> Any:
+            return select(column).where(Conversation.key == key).scalar_subquery()
+
+        language = select(UserPreference.language).where(UserPreference.key == user)
+        row = (
+            await self.session.execute(
+                select(
+                    language.scalar_subquery(),
+                    field(Conversation.step),
+                    field(Conversation.data),
+                    field(Conversation.updated_at),
+                )
+            )
+        ).one()
+        preferred, step, data, updated_at = row
+        if updated_at is None:
+            return preferred, None, {}
+        # Scalar subqueries skip the column types' conversions; apply them here.
+        updated = UTCDateTime().process_result_value(updated_at, self.session.get_bind().dialect)
+        if updated is None or updated < utcnow() - ttl:
+            return preferred, None, {}
+        stored = json.loads(data) if isinstance(data, str) else data
+        return preferred, step, dict(stored or {})
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         if step is None and not data:
@@ -65,11 +86,14 @@ class StoreUnit:
         row.data = data
         row.updated_at = utcnow()
 
-    async def load_private(self, key: str, ttl: timedelta) -> str | None:
-        row = await self.session.get(PrivateFlow, key)
-        if row is None or row.updated_at < utcnow() - ttl:
-            return None
-        return row.sealed
+    async def load_private(self, keys: Sequence[str], ttl: timedelta) -> tuple[str, str] | None:
+        rows = await self.session.scalars(
+            select(PrivateFlow).where(
+                PrivateFlow.key.in_(list(keys)), PrivateFlow.updated_at >= utcnow() - ttl
+            )
+        )
+        found = {row.key: row.sealed for row in rows}
+        return next(((key, found[key]) for key in keys if key in found), None)
 
     async def save_private(self, key: str, sealed: str | None) -> None:
         row = await self.session.get(PrivateFlow, key)
@@ -80,10 +104,6 @@ class StoreUnit:
             self.session.add(PrivateFlow(key=key, sealed=sealed, updated_at=utcnow()))
         else:
             row.sealed, row.updated_at = sealed, utcnow()
-
-    async def load_language(self, user: str) -> str | None:
-        row = await self.session.get(UserPreference, user)
-        return row.language if row else None
 
     async def save_language(self, user: str, language: str) -> None:
         row = await self.session.get(UserPreference, user)

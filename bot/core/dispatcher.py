@@ -86,10 +86,11 @@ class Dispatcher(Generic[U]):
                 if not await unit.claim_event(event_key):
                     log.info("skipped a redelivered %s", type(event).__name__)
                     return []
-                language = self._catalogs.choose(await unit.load_language(user), language)
-                ordinary = ConversationState.from_json(
-                    *await unit.load_conversation(conversation, self._state_ttl)
+                preferred, step, data = await unit.load_conversation(
+                    conversation, user, self._state_ttl
                 )
+                language = self._catalogs.choose(preferred, language)
+                ordinary = ConversationState.from_json(step, data)
                 private, private_key = await self._load_private(unit, event, today)
                 state = private or ordinary
                 ctx = Context(
@@ -111,15 +112,18 @@ class Dispatcher(Generic[U]):
         self, unit: U, event: Event, today: date
     ) -> tuple[ConversationState | None, str | None]:
         """A private flow begun today or (across midnight) yesterday."""
-        for day in (today, today - timedelta(days=1)):
-            key = self._identity.private_conversation_key(event.chat, event.sender, day)
-            sealed = await unit.load_private(key, self._private_ttl)
-            if sealed is None:
-                continue
-            stored = unseal(self._identity.sealing_key(day), sealed)
-            if isinstance(stored, dict):
-                return ConversationState.from_json(stored.get("step"), stored, private=True), key
-        return None, None
+        days = {
+            self._identity.private_conversation_key(event.chat, event.sender, day): day
+            for day in (today, today - timedelta(days=1))
+        }
+        found = await unit.load_private(list(days), self._private_ttl)
+        if found is None:
+            return None, None
+        key, sealed = found
+        stored = unseal(self._identity.sealing_key(days[key]), sealed)
+        if not isinstance(stored, dict):
+            return None, None
+        return ConversationState.from_json(stored.get("step"), stored, private=True), key
 
     async def _save(
         self,

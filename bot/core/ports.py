@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -24,23 +25,21 @@ class Unit(Protocol):
         """Record that the event was handled; False if it already was (a redelivery)."""
 
     async def load_conversation(
-        self, key: str, ttl: timedelta
-    ) -> tuple[str | None, dict[str, Any]]:
-        """The conversation's step and data, locked for this transaction.
-
-        ``(None, {})`` when there is none or it is older than ``ttl``.
-        """
+        self, key: str, user: str, ttl: timedelta
+    ) -> tuple[str | None, str | None, dict[str, Any]]:
+        """The user's language preference and the conversation's step and data, in one
+        round trip: ``(language or None, step, data)``; ``(.., None, {})`` when there is
+        no conversation or it is older than ``ttl``."""
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         """Store the state; an idle state (no step, no data) deletes the row."""
 
-    async def load_private(self, key: str, ttl: timedelta) -> str | None:
-        """A sealed private flow stored under ``key``, unless older than ``ttl``."""
+    async def load_private(self, keys: Sequence[str], ttl: timedelta) -> tuple[str, str] | None:
+        """The first of ``keys`` holding a sealed private flow younger than ``ttl``:
+        ``(key, sealed)``, or None."""
 
     async def save_private(self, key: str, sealed: str | None) -> None:
         """Store a sealed private flow; None deletes it."""
-
-    async def load_language(self, user: str) -> str | None: ...
 
     async def save_language(self, user: str, language: str) -> None: ...
 
