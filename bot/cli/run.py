@@ -32,6 +32,9 @@ def register(commands: Any) -> None:
 def adapter_factories() -> list[AdapterFactory]:
     """The adapters this installation has; each decides from its own settings."""
     factories: list[AdapterFactory] = []
+    from bot.adapters.telegram import from_environment as telegram
+
+    factories.append(telegram)
     from bot.adapters.matrix import from_environment as matrix
 
     factories.append(lambda app: matrix(app.cursors))
