@@ -4,6 +4,10 @@ process on each. Results go to standard output as Markdown and to var/bench/*.js
 
     .venv/bin/python -m benchmarks.run --scale small   # about a minute: a smoke test
     .venv/bin/python -m benchmarks.run --scale full    # 5,000,000 candidacies
+
+Besides wall-clock time it records the CPU seconds of each child (its worker processes
+included) and the load average before and after, because the machine may be shared:
+a busy machine stretches the wall-clock figures, hardly the CPU ones.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +28,21 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 PYTHON = sys.executable
 
 
-def _timed(args: list[str]) -> tuple[float, float, str]:
-    """Runs a child; (seconds, its peak resident memory in MiB from wait4, its stdout)."""
+@dataclass
+class Run:
+    seconds: float
+    #: User and system CPU of the child and of its worker processes.
+    cpu_seconds: float
+    #: The largest peak resident memory of the child or any of its workers (wait4).
+    peak_rss_mib: float
+    #: 1-minute load average just before and just after.
+    load: tuple[float, float]
+    out: str
+
+
+def _timed(args: list[str]) -> Run:
+    """Runs a child to its end."""
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -32,7 +51,10 @@ def _timed(args: list[str]) -> tuple[float, float, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"failed ({child.returncode}): {' '.join(args)}")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, out
+    seconds = time.perf_counter() - start
+    cpu = usage.ru_utime + usage.ru_stime
+    load = (load_before, os.getloadavg()[0])
+    return Run(seconds, cpu, usage.ru_maxrss / 1024, load, out)
 
 
 def _candibot(*args: str) -> list[str]:
@@ -65,30 +87,48 @@ def bench(
         print(f"[{database}] loading divisions", file=sys.stderr)
         _timed(_candibot("areas", "load", "--db", url))
         print(f"[{database}] importing {data}", file=sys.stderr)
-        seconds, rss, _ = _timed(_candibot("import", str(data), "--db", url))
-        print(f"[{database}] import took {seconds:.1f} s; searching", file=sys.stderr)
-    else:
-        seconds, rss = imported["import_seconds"], imported["import_peak_rss_mib"]
-    _, search_rss, out = _timed(
-        [PYTHON, "-m", "benchmarks.search", "--db", url, "--per-kind", str(per_kind)]
-    )
+        run = _timed(_candibot("import", str(data), "--db", url))
+        print(f"[{database}] import took {run.seconds:.1f} s; searching", file=sys.stderr)
+        imported = {
+            "import_seconds": run.seconds,
+            "import_cpu_seconds": run.cpu_seconds,
+            "import_peak_rss_mib": run.peak_rss_mib,
+            "import_load": run.load,
+            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    search = _timed([PYTHON, "-m", "benchmarks.search", "--db", url, "--per-kind", str(per_kind)])
     return {
-        "import_seconds": seconds,
-        "import_peak_rss_mib": rss,
-        "search": json.loads(out),
-        "search_process_peak_rss_mib": search_rss,
+        **{key: value for key, value in imported.items() if key.startswith("import")},
+        "search": json.loads(search.out),
+        "search_process_peak_rss_mib": search.peak_rss_mib,
+        "search_load": search.load,
+        "searched_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def _load(result: dict[str, Any], key: str) -> str:
+    load = result.get(key)
+    return f", load average {load[0]:.1f} before and {load[1]:.1f} after" if load else ""
+
+
+def _summary(result: dict[str, Any]) -> str:
+    """One line on the import and the search process (older results lack some figures)."""
+    cpu = result.get("import_cpu_seconds")
+    return (
+        f"import: {result['import_seconds']:.0f} s"
+        + (f" ({cpu:.0f} s of CPU)" if cpu is not None else "")
+        + _load(result, "import_load")
+        + f"; largest peak RSS of the import's processes {result['import_peak_rss_mib']:.0f} MiB"
+        + f"; search process peak RSS {result['search_process_peak_rss_mib']:.0f} MiB"
+        + _load(result, "search_load")
+    )
 
 
 def table(results: dict[str, Any]) -> str:
     lines = []
     for database, result in results["databases"].items():
         lines.append(f"\n### {database}\n")
-        lines.append(
-            f"import: {result['import_seconds']:.0f} s, peak RSS of the import process "
-            f"{result['import_peak_rss_mib']:.0f} MiB; search process peak RSS "
-            f"{result['search_process_peak_rss_mib']:.0f} MiB\n"
-        )
+        lines.append(_summary(result) + "\n")
         lines.append("| query kind | n | found | p50 ms | p95 ms | p99 ms | max ms |")
         lines.append("|---|---|---|---|---|---|---|")
         search = result["search"]
@@ -115,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         help="reuse the databases (and import figures) of the last run; only search again",
     )
     parser.add_argument("--per-kind", type=int, default=500, help="search queries per kind")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the PostgreSQL schema afterwards, for a later --search-only",
+    )
     args = parser.parse_args(argv)
     count = SCALES[args.scale]
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -147,9 +192,13 @@ def main(argv: list[str] | None = None) -> int:
             _psql(args.postgres, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE',
                   f'CREATE SCHEMA "{schema}"')  # fmt: skip
         url = f"{args.postgres}?search_path={schema}"
-        results["databases"]["PostgreSQL"] = bench(
-            "PostgreSQL", url, data, args.per_kind, reuse("PostgreSQL")
-        )
+        try:
+            results["databases"]["PostgreSQL"] = bench(
+                "PostgreSQL", url, data, args.per_kind, reuse("PostgreSQL")
+            )
+        finally:
+            if not args.keep:
+                _psql(args.postgres, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         saved.write_text(json.dumps(results, indent=2))
     print(table(results))
     return 0

@@ -6,23 +6,35 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text as text_sql
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.candidates import search_candidacies
 from storage.dataset import load_dataset, read_packaged
 from storage.db import make_engine
 from storage.exchange import ImportRefused, ImportReport, export, import_file
 from storage.exchange.csv_format import COLUMNS
+from storage.exchange.formats import FileSource
+from storage.exchange.importer import import_source
+from storage.exchange.indexes import DeferredIndexes
+from storage.exchange.merge import Merger
+from storage.exchange.staging import StagingWriter
 from storage.models import (
+    Base,
     Candidacy,
     CandidateAccount,
     CandidateUpdate,
@@ -422,3 +434,204 @@ def test_cli_loads_areas_imports_and_exports(tmp_path: Path) -> None:
     assert ",c2,official,voters_joint,12,p2,单伟," in dumped.stdout
     again = _candibot(database, "import", str(good), "--format", "csv")
     assert "candidacies: 0 added, 0 updated" in again.stderr
+
+
+# Large imports: the worker process and the indexes built after the load ---------
+
+
+async def schema(engine: AsyncEngine) -> list[tuple[str, ...]]:
+    """Every table, index and constraint as the database itself describes it."""
+    async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            rows = await connection.execute(
+                text_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+            )
+        else:
+            rows = await connection.execute(
+                text_sql(
+                    "SELECT 'index', indexname, tablename, indexdef FROM pg_indexes "
+                    "WHERE schemaname = current_schema() UNION ALL "
+                    "SELECT 'constraint', conname, conrelid::regclass::text, "
+                    "pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+                )
+            )
+        return [tuple(row) for row in rows]
+
+
+async def differences_from_models(engine: AsyncEngine) -> list[object]:
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(diff)
+
+
+async def test_an_import_into_empty_tables_builds_their_indexes_after_and_as_before(
+    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = await exported(demo_engine, "csv")
+    await wipe(demo_engine)
+    before = await schema(demo_engine)
+    models_before = await differences_from_models(demo_engine)
+    rebuilt: list[str] = []
+    rebuild = DeferredIndexes.rebuild
+
+    async def spy(self: DeferredIndexes) -> None:
+        rebuilt.extend(index.create for index in self.deferred)
+        await rebuild(self)
+
+    monkeypatch.setattr(DeferredIndexes, "rebuild", spy)
+    await import_text(demo_engine, tmp_path, text)
+    assert any("ix_person_search_keys_key" in sql for sql in rebuilt)
+    assert any("ix_candidacies_person_id" in sql for sql in rebuilt)
+    assert await schema(demo_engine) == before
+    assert await differences_from_models(demo_engine) == models_before
+    assert await exported(demo_engine, "csv") == text
+    async with unit_factory(demo_engine)() as unit:
+        assert (await search_candidacies(unit.session, "zeng lixin")).items
+
+
+async def test_on_postgresql_constraints_are_set_aside_too_but_not_those_to_areas(
+    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if demo_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps its constraints inside CREATE TABLE")
+    text = await exported(demo_engine, "csv")
+    await wipe(demo_engine)
+    executed: list[str] = []
+    execute = AsyncConnection.exec_driver_sql
+
+    async def spy(self: AsyncConnection, statement: str, *args: Any, **kwargs: Any) -> Any:
+        executed.append(statement)
+        return await execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncConnection, "exec_driver_sql", spy)
+    await import_text(demo_engine, tmp_path, text)
+    created = [sql for sql in executed if sql.startswith(("CREATE INDEX", "ALTER TABLE"))]
+    added = [sql for sql in created if "ADD CONSTRAINT" in sql]
+    assert any("fk_person_search_keys_person_id_persons" in sql for sql in added)
+    assert any("uq_person_search_keys_entry" in sql for sql in added)
+    assert not any("fk_district_areas_area_code_areas" in sql for sql in created)
+    # Indexes first, then unique constraints, then the foreign keys that check the rows.
+    kinds = ["index" if sql.startswith("CREATE") else "unique" if "UNIQUE" in sql else "fk"
+             for sql in created if "DROP" not in sql]  # fmt: skip
+    assert kinds == sorted(kinds, key=["index", "unique", "fk"].index)
+
+
+async def test_an_import_leaves_planner_statistics_on_postgresql(
+    demo_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    if demo_engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    text = await exported(demo_engine, "csv")
+    await wipe(demo_engine)
+    async with demo_engine.begin() as connection:  # as if never analysed
+        await connection.execute(text_sql("UPDATE pg_class SET reltuples = -1 WHERE oid = "
+                                          "'person_search_keys'::regclass"))  # fmt: skip
+    await import_text(demo_engine, tmp_path, text)
+    async with demo_engine.connect() as connection:
+        tuples = await connection.scalar(
+            text_sql("SELECT reltuples FROM pg_class WHERE oid = 'person_search_keys'::regclass")
+        )
+    assert tuples is not None and tuples > 0
+
+
+async def test_an_import_into_tables_with_rows_keeps_their_indexes(
+    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilt: list[str] = []
+    rebuild = DeferredIndexes.rebuild
+
+    async def spy(self: DeferredIndexes) -> None:
+        rebuilt.extend(index.create for index in self.deferred)
+        await rebuild(self)
+
+    monkeypatch.setattr(DeferredIndexes, "rebuild", spy)
+    before = await schema(demo_engine)
+    await import_text(demo_engine, tmp_path, csv_text(row()))
+    assert rebuilt == []
+    assert await schema(demo_engine) == before
+
+
+async def test_a_failure_after_the_indexes_were_dropped_leaves_the_database_as_it_was(
+    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = await exported(demo_engine, "csv")
+    await wipe(demo_engine)
+    before = await schema(demo_engine)
+
+    async def broken(self: Merger) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Merger, "_points", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await import_text(demo_engine, tmp_path, text)
+    assert await schema(demo_engine) == before
+    assert await count(demo_engine, Person) == 0
+    assert await count(demo_engine, Candidacy) == 0
+
+
+@pytest.mark.parametrize("file_format", ["csv", "popolo"])
+async def test_a_file_read_in_a_worker_process_imports_the_same(
+    demo_sqlite: AsyncEngine, tmp_path: Path, file_format: str
+) -> None:
+    first = await exported(demo_sqlite, file_format)
+    await wipe(demo_sqlite)
+    path = tmp_path / ("input.csv" if file_format == "csv" else "input.json")
+    path.write_text(first, encoding="utf-8")
+    report = await import_source(demo_sqlite, FileSource(path, file_format), in_process=True)
+    assert report.candidacies_added == 59
+    assert await exported(demo_sqlite, file_format) == first
+
+
+async def test_errors_found_in_a_worker_process_are_reported_alike(
+    demo_sqlite: AsyncEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "input.csv"
+    path.write_text(csv_text(row(district_seats="5"), row(candidacy_key="c1", stage="x")))
+    refused = []
+    for in_process in (False, True):
+        with pytest.raises(ImportRefused) as error:
+            await import_source(demo_sqlite, FileSource(path, "csv"), in_process=in_process)
+        refused.append(error.value.problems.lines())
+    assert refused[0] == refused[1]
+    assert "line 2: district_seats must be 1, 2 or 3, got '5'" in refused[1]
+
+
+async def test_a_file_that_cannot_be_read_raises_the_same_in_a_worker_process(
+    demo_sqlite: AsyncEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "input.csv"
+    path.write_bytes(csv_text(row()).encode() + b"\xff\xfe,broken\n")
+    for in_process in (False, True):
+        with pytest.raises(UnicodeDecodeError):
+            await import_source(demo_sqlite, FileSource(path, "csv"), in_process=in_process)
+    assert await count(demo_sqlite, Candidacy) == 59
+
+
+async def test_a_failing_import_stops_its_worker_processes(
+    demo_sqlite: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "input.csv"
+    path.write_text(await exported(demo_sqlite, "csv"), encoding="utf-8")
+
+    async def full(self: StagingWriter, rows: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(StagingWriter, "write", full)
+    with pytest.raises(OSError, match="disk full"):
+        await import_source(demo_sqlite, FileSource(path, "csv"), in_process=True)
+    assert multiprocessing.active_children() == []
+
+
+async def test_the_import_reports_its_progress(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
+    path = tmp_path / "input.csv"
+    path.write_text(csv_text(row()))
+    phases: list[tuple[str, int, int | None]] = []
+    await import_file(demo_sqlite, path, "csv", progress=lambda *step: phases.append(step))
+    names = list(dict.fromkeys(phase for phase, _, _ in phases))
+    assert names[:2] == ["reading", "checking"]
+    assert "writing persons" in names and names[-1] == "indexing"
+    assert ("reading", path.stat().st_size, path.stat().st_size) in phases

@@ -8,14 +8,15 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .csv_format import CsvSource, write_csv
+from .csv_format import write_csv
 from .exporter import rows
+from .formats import FileSource
 from .importer import import_source
 from .merge import Progress
-from .popolo import PopoloSource, write_popolo
+from .popolo import write_popolo
 from .records import Problems
 from .report import ImportRefused, ImportReport
-from .sources import FORMATS, guess_format, open_input
+from .sources import FORMATS, guess_format
 
 __all__ = [
     "FORMATS",
@@ -39,11 +40,7 @@ async def import_file(
 
     Raises ``ImportRefused`` listing every error when the file has any.
     """
-    if file_format not in FORMATS:
-        raise ValueError(f"unknown format {file_format!r}")
-    with open_input(path) as file:
-        source = (CsvSource if file_format == "csv" else PopoloSource)(file.text, file.position)
-        return await import_source(engine, source, progress=progress)
+    return await import_source(engine, FileSource(path, file_format), progress=progress)
 
 
 async def export(engine: AsyncEngine, file_format: str, out: TextIO) -> int:

@@ -35,14 +35,15 @@ async def run_checks(
 async def _conflicts(
     connection: AsyncConnection, table: Table, kind: str, where: Where, problems: Problems
 ) -> None:
-    """Keys given more than once with different values."""
-    values = [c for c in table.c if c.name != "at"]
+    """Keys given more than once with different values (not counting the values derived
+    from the others, such as a name's search keys)."""
+    values = [c for c in table.c if c.name != "at" and not c.info.get("derived")]
     variants = select(*values).distinct().subquery()
     conflicting = (
         select(variants.c.key).group_by(variants.c.key).having(func.count() > 1).subquery()
     )
     rows = await connection.execute(
-        select(table)
+        select(table.c.at, *values)
         .where(table.c.key.in_(select(conflicting.c.key)))
         .order_by(table.c.key, table.c.at)
         .limit(problems.limit * 2)

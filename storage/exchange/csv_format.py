@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import AsyncIterable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from datetime import UTC, date, datetime, time
-from typing import TextIO
+from operator import itemgetter
+from typing import Any, TextIO, TypeVar
 
 from storage.models import ElectionLevel, ElectionStatus, Nomination, Stage
 
@@ -15,12 +16,14 @@ from .records import (
     CandidacyRecord,
     DistrictRecord,
     ElectionRecord,
-    Located,
     PersonRecord,
     PointRecord,
     Problems,
+    Sink,
 )
 from .rows import Row
+
+T = TypeVar("T")
 
 ELECTION_COLUMNS = (
     "election_key",
@@ -54,8 +57,18 @@ REQUIRED_COLUMNS = frozenset(
 )  # fmt: skip
 LIST_SEPARATOR = ";"
 
-Getter = Callable[[str], str]
-Parsed = tuple[ElectionRecord | DistrictRecord | PersonRecord | CandidacyRecord | None, list[str]]
+#: A record (None if invalid) and the errors of its values.
+Parsed = tuple[T | None, list[str]]
+Cells = tuple[str, ...]
+
+#: The cells each kind of record is read from, in this order.
+_DISTRICT_CELLS = (*DISTRICT_COLUMNS, "election_key")
+_CANDIDACY_CELLS = (
+    "candidacy_key", "person_key", "district_key", "stage", "nomination", "nominator_count",
+    "platform",
+)  # fmt: skip
+#: Distinct person names whose check is remembered (names repeat: 王伟, 李静).
+_NAMES_REMEMBERED = 200_000
 
 
 def where(at: int) -> str:
@@ -66,74 +79,131 @@ def _split(text: str) -> list[str]:
     return [part for part in (p.strip() for p in text.split(LIST_SEPARATOR)) if part]
 
 
-def _election(get: Getter, areas: Mapping[str, str]) -> Parsed:
+def _key(errors: f.Errors, value: str, field: str) -> str:
+    """``f.key`` without its calls in the common case of a valid key."""
+    text = value.strip()
+    if 0 < len(text) <= f.KEY_LENGTH:
+        return text
+    return errors.take(f.key, value, field)
+
+
+def _aliases(text: str, field: str) -> tuple[str, ...]:
+    return f.aliases(_split(text), field)
+
+
+def _election(cells: Cells, areas: Mapping[str, str]) -> Parsed[ElectionRecord]:
+    key, area, level, day, status, source, updated, roll, nominees, official, demo = cells
     e = f.Errors()
-    key = e.take(f.key, get("election_key"), "election_key")
-    area = e.take(f.area_code, get("election_area"), "election_area", areas)
-    level = e.take(f.choice, get("election_level"), "election_level", ElectionLevel)
+    key = e.take(f.key, key, "election_key")
+    area = e.take(f.area_code, area, "election_area", areas)
+    level = e.take(f.choice, level, "election_level", ElectionLevel)
     if area and level and areas[area] != level:
         e.append(f"election_area {area} is a {areas[area]}, but election_level is {level}")
     record = ElectionRecord(
         key=key,
         area_code=area,
         level=level,
-        election_day=e.take(f.iso_date, get("election_day"), "election_day"),
-        status=e.take(f.choice, get("election_status"), "election_status", ElectionStatus),
-        source=e.take(f.optional, get("election_source"), "election_source"),
-        updated_at=e.take(f.timestamp, get("election_updated"), "election_updated"),
-        roll_published_on=e.take(f.iso_date, get("roll_published_on"), "roll_published_on"),
-        nominees_published_on=e.take(
-            f.iso_date, get("nominees_published_on"), "nominees_published_on"
-        ),
-        official_list_published_on=e.take(
-            f.iso_date, get("official_list_published_on"), "official_list_published_on"
-        ),
-        demo=e.take(f.flag, get("election_demo"), "election_demo"),
+        election_day=e.take(f.iso_date, day, "election_day"),
+        status=e.take(f.choice, status, "election_status", ElectionStatus),
+        source=e.take(f.optional, source, "election_source"),
+        updated_at=e.take(f.timestamp, updated, "election_updated"),
+        roll_published_on=e.take(f.iso_date, roll, "roll_published_on"),
+        nominees_published_on=e.take(f.iso_date, nominees, "nominees_published_on"),
+        official_list_published_on=e.take(f.iso_date, official, "official_list_published_on"),
+        demo=e.take(f.flag, demo, "election_demo"),
     )
     return e.result(record)
 
 
-def _district(get: Getter, areas: Mapping[str, str]) -> Parsed:
+def _district(cells: Cells, areas: Mapping[str, str]) -> Parsed[DistrictRecord]:
+    key, number, name, seats, area_codes, election_key = cells
     e = f.Errors()
     record = DistrictRecord(
-        key=e.take(f.key, get("district_key"), "district_key"),
-        election_key=get("election_key").strip(),
-        number=e.take(f.positive, get("district_number"), "district_number"),
-        name=e.take(f.required, get("district_name"), "district_name", f.DISTRICT_NAME_LENGTH),
-        seats=e.take(f.seats, get("district_seats"), "district_seats"),
-        area_codes=e.take(f.area_codes, _split(get("district_areas")), "district_areas", areas),
+        key=e.take(f.key, key, "district_key"),
+        election_key=election_key.strip(),
+        number=e.take(f.positive, number, "district_number"),
+        name=e.take(f.required, name, "district_name", f.DISTRICT_NAME_LENGTH),
+        seats=e.take(f.seats, seats, "district_seats"),
+        area_codes=e.take(f.area_codes, _split(area_codes), "district_areas", areas),
     )
     return e.result(record)
 
 
-def _person(get: Getter) -> Parsed:
-    e = f.Errors()
-    record = PersonRecord(
-        key=e.take(f.key, get("person_key"), "person_key"),
-        name=e.take(f.person_name, get("person_name"), "person_name"),
-        aliases=e.take(f.aliases, _split(get("person_aliases")), "person_aliases"),
-    )
-    return e.result(record)
+class _LineReader:
+    """Turns the cells of one line into records. A line repeats its election, district
+    and often its person from the line before: each is checked once per distinct set of
+    cells (elections: ever; districts and persons: the run of lines that repeat them),
+    and so are the values of columns that repeat (stage, nomination, platform...)."""
+
+    def __init__(self, header: list[str], areas: Mapping[str, str]) -> None:
+        index = {name: i for i, name in enumerate(header)}
+        blank = len(header)  # every row gets an empty last cell for the absent columns
+
+        def cells(names: tuple[str, ...]) -> Callable[[list[str]], Cells]:
+            return itemgetter(*(index.get(name, blank) for name in names))
+
+        self.areas = areas
+        self.election_cells = cells(ELECTION_COLUMNS)
+        self.district_cells = cells(_DISTRICT_CELLS)
+        self.person_cells = cells(PERSON_COLUMNS)
+        self.candidacy_cells = cells(_CANDIDACY_CELLS)
+        self.elections: dict[Cells, Parsed[ElectionRecord]] = {}
+        self.last_district: tuple[Cells, Parsed[DistrictRecord]] = ((), (None, []))
+        self.last_person: tuple[Cells, Parsed[PersonRecord]] = ((), (None, []))
+        self.names = f.Memo(f.person_name, "person_name", limit=_NAMES_REMEMBERED)
+        self.aliases = f.Memo(_aliases, "person_aliases")
+        self.stages = f.Memo(f.choice, "stage", Stage)
+        self.nominations = f.Memo(f.choice, "nomination", Nomination)
+        self.counts = f.Memo(f.nominators, "nominator_count")
+        self.platforms = f.Memo(f.platform_json, "platform")
+
+    def election(self, row: list[str]) -> Parsed[ElectionRecord]:
+        cells = self.election_cells(row)
+        parsed = self.elections.get(cells)
+        if parsed is None:
+            parsed = self.elections[cells] = _election(cells, self.areas)
+        return parsed
+
+    def district(self, row: list[str]) -> Parsed[DistrictRecord]:
+        cells = self.district_cells(row)
+        if self.last_district[0] != cells:
+            self.last_district = (cells, _district(cells, self.areas))
+        return self.last_district[1]
+
+    def person(self, row: list[str]) -> Parsed[PersonRecord]:
+        cells = self.person_cells(row)
+        if self.last_person[0] != cells:
+            key, name, aliases = cells
+            e = f.Errors()
+            record = PersonRecord(
+                key=_key(e, key, "person_key"),
+                name=self.names(e, name),
+                aliases=self.aliases(e, aliases),
+            )
+            self.last_person = (cells, e.result(record))
+        return self.last_person[1]
+
+    def candidacy(self, row: list[str]) -> Parsed[CandidacyRecord]:
+        key, person_key, district_key, stage, nomination, count, platform = self.candidacy_cells(
+            row
+        )
+        e = f.Errors()
+        nomination = self.nominations(e, nomination)
+        record = CandidacyRecord(
+            key=_key(e, key, "candidacy_key"),
+            person_key=person_key.strip(),
+            district_key=district_key.strip(),
+            stage=self.stages(e, stage),
+            nomination=nomination,
+            nominator_count=self.counts(e, count, nomination),
+            platform=self.platforms(e, platform),
+        )
+        return e.result(record)
 
 
-def _candidacy(get: Getter) -> Parsed:
-    e = f.Errors()
-    nomination = e.take(f.choice, get("nomination"), "nomination", Nomination)
-    record = CandidacyRecord(
-        key=e.take(f.key, get("candidacy_key"), "candidacy_key"),
-        person_key=get("person_key").strip(),
-        district_key=get("district_key").strip(),
-        stage=e.take(f.choice, get("stage"), "stage", Stage),
-        nomination=nomination,
-        nominator_count=e.take(f.nominators, get("nominator_count"), "nominator_count", nomination),
-        platform=e.take(f.platform_json, get("platform"), "platform"),
-    )
-    return e.result(record)
-
-
-def read_csv(text: TextIO, areas: Mapping[str, str], problems: Problems) -> Iterator[Located]:
-    """The records of every line, as far as each part of a line is valid; errors go to
-    ``problems``. ``areas`` maps every known area code to its level."""
+def read_csv(text: TextIO, areas: Mapping[str, str], problems: Problems, sink: Sink) -> None:
+    """Puts the records of every line into ``sink``, as far as each part of a line is
+    valid; errors go to ``problems``. ``areas`` maps every known area code to its level."""
     reader = csv.reader(text, strict=True)
     try:
         header = [name.strip() for name in next(reader)]
@@ -145,12 +215,16 @@ def read_csv(text: TextIO, areas: Mapping[str, str], problems: Problems) -> Iter
         return
     if not _header_ok(header, problems):
         return
-    index = {name: i for i, name in enumerate(header)}
     width = len(header)
-    elections: dict[tuple[str, ...], Parsed] = {}
-    election_columns = [index.get(c) for c in ELECTION_COLUMNS]
-    district_columns = [index.get(c) for c in (*DISTRICT_COLUMNS, "election_key")]
-    last_district: tuple[tuple[str, ...], Parsed] | None = None
+    lines = _LineReader(header, areas)
+    # Each line holds up to four records, each parsed and checked on its own.
+    parts: list[tuple[Callable[[list[str]], tuple[Any, list[str]]], Callable[[int, Any], None]]]
+    parts = [
+        (lines.election, sink.election),
+        (lines.district, sink.district),
+        (lines.person, sink.person),
+        (lines.candidacy, sink.candidacy),
+    ]
     line = reader.line_num
     while True:
         start = line + 1
@@ -167,24 +241,18 @@ def read_csv(text: TextIO, areas: Mapping[str, str], problems: Problems) -> Iter
                 continue  # a blank line
             problems.add(where(start), f"expected {width} fields, got {len(row)}")
             continue
+        row.append("")
+        for parse, take in parts:
+            value, errors = parse(row)
+            if errors:
+                _report(start, errors, problems)
+            if value is not None:
+                take(start, value)
 
-        def get(name: str, row: list[str] = row) -> str:
-            column = index.get(name)
-            return "" if column is None else row[column]
 
-        raw = tuple("" if c is None else row[c] for c in election_columns)
-        election = elections.get(raw)
-        if election is None:
-            election = elections[raw] = _election(get, areas)
-        raw_district = tuple("" if c is None else row[c] for c in district_columns)
-        if last_district is None or last_district[0] != raw_district:
-            last_district = (raw_district, _district(get, areas))
-        district = last_district[1]
-        for record, errors in (election, district, _person(get), _candidacy(get)):
-            for message in errors:
-                problems.add(where(start), message)
-            if record is not None:
-                yield Located(start, record)
+def _report(at: int, errors: list[str], problems: Problems) -> None:
+    for message in errors:
+        problems.add(where(at), message)
 
 
 def _header_ok(header: list[str], problems: Problems) -> bool:
@@ -260,22 +328,3 @@ async def write_csv(rows: AsyncIterable[Row], out: TextIO) -> int:
         writer.writerow(_cells(row))
         count += 1
     return count
-
-
-class CsvSource:
-    """An import source over CSV text."""
-
-    references = False
-
-    def __init__(self, text: TextIO, position: Callable[[], tuple[int, int | None]]) -> None:
-        self.text = text
-        self._position = position
-
-    def records(self, areas: Mapping[str, str], problems: Problems) -> Iterator[Located]:
-        return read_csv(self.text, areas, problems)
-
-    def where(self, kind: str, at: int) -> str:
-        return where(at)
-
-    def position(self) -> tuple[int, int | None]:
-        return self._position()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Container
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from storage.models import Topic
 from storage.search_keys import has_hanzi, simplified
@@ -49,6 +49,41 @@ class Errors(list[str]):
 
     def result(self, record: R) -> tuple[R | None, list[str]]:
         return (None, list(self)) if self else (record, [])
+
+
+class Memo(Generic[T]):
+    """A check of one field whose outcome is remembered per value, for columns whose
+    values repeat (a vocabulary, a count, a platform shared by many lines): each
+    distinct value is checked once. Checks are pure, so this changes no result.
+
+    ``memo(errors, value, *more)`` is ``errors.take(check, value, field, *extra, *more)``.
+    Past ``limit`` distinct values, new ones are checked but no longer remembered.
+    """
+
+    def __init__(
+        self, check: Callable[..., T], field: str, *extra: Any, limit: int = 10_000
+    ) -> None:
+        self.check = check
+        self.field = field
+        self.extra = extra
+        self.limit = limit
+        self._seen: dict[Any, tuple[bool, Any]] = {}
+
+    def __call__(self, errors: Errors, value: Any, *more: Any) -> T:
+        key = (value, *more) if more else value
+        outcome = self._seen.get(key)
+        if outcome is None:
+            try:
+                outcome = (True, self.check(value, self.field, *self.extra, *more))
+            except FieldError as error:
+                outcome = (False, str(error))
+            if len(self._seen) < self.limit:
+                self._seen[key] = outcome
+        ok, result = outcome
+        if ok:
+            return cast(T, result)
+        errors.append(str(result))
+        return cast(T, None)
 
 
 def shown(value: Any) -> str:

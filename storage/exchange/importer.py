@@ -1,11 +1,14 @@
 """One import, all or nothing: read and check the whole file into staging tables, then
-merge it into the real tables, in a single transaction."""
+merge it into the real tables, in a single transaction.
+
+Reading (parsing, checking each value, keying names) runs in the background, for large
+files in worker processes, while this process writes the batches already read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -13,31 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.models import Area
 from storage.types import utcnow
 
+from .batches import Finished
+from .bulk import BulkWriter
 from .checks import run_checks
-from .merge import Merger, Progress
-from .records import Located, Problems
+from .formats import FileSource
+from .indexes import DeferredIndexes
+from .merge import DEFERRABLE, WRITTEN, Merger, Progress
+from .reading import Reader
 from .report import ImportRefused, ImportReport
-from .staging import Stager, Staging
-
-#: SQLite page cache for the import's connection (KiB): big writes need it.
-SQLITE_CACHE_KIB = 256 * 1024
-#: How many records between two progress reports while reading.
-PROGRESS_EVERY = 20_000
-
-
-class Source(Protocol):
-    """A file being read: its records, and how to name a place in it."""
-
-    #: Whether records refer to each other by id (and so need checking).
-    references: bool
-
-    def records(self, areas: Mapping[str, str], problems: Problems) -> Iterator[Located]: ...
-
-    def where(self, kind: str, at: int) -> str: ...
-
-    def position(self) -> tuple[int, int | None]:
-        """Bytes read so far, and the file's size if known."""
-        ...
+from .staging import COLUMNS, Staging, StagingWriter
+from .tuning import bulk_settings, refresh_statistics
 
 
 def _quiet(_phase: str, _done: int, _total: int | None) -> None:
@@ -46,43 +34,52 @@ def _quiet(_phase: str, _done: int, _total: int | None) -> None:
 
 async def import_source(
     engine: AsyncEngine,
-    source: Source,
+    source: FileSource,
     *,
     progress: Progress = _quiet,
     now: datetime | None = None,
+    in_process: bool | None = None,
 ) -> ImportReport:
-    """Imports ``source``; raises ``ImportRefused`` (and writes nothing) if it has errors."""
-    async with engine.connect() as connection, connection.begin():
-        if connection.dialect.name == "sqlite":
-            await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    """Imports ``source``; raises ``ImportRefused`` (and writes nothing) if it has errors.
+    ``in_process``: read in a worker process (default: for large files)."""
+    async with engine.connect() as connection, connection.begin(), bulk_settings(connection):
         staging = Staging.define()
         await staging.create(connection)
-        problems = Problems()
-        stager = await _stage(connection, staging, source, problems, progress)
+        areas = {
+            code: level for code, level in await connection.execute(select(Area.code, Area.level))
+        }
+        finished = await _stage(connection, staging, source, areas, progress, in_process)
         progress("checking", 0, None)
         await staging.index(connection)
+        problems = finished.problems
         await run_checks(connection, staging, problems, source.where, references=source.references)
         if problems:
             raise ImportRefused(problems)
-        merger = Merger(connection, staging, now or utcnow(), progress)
-        report = await merger.run(stager.elections)
+        async with DeferredIndexes(connection, DEFERRABLE, WRITTEN) as deferred:
+            merger = Merger(connection, staging, now or utcnow(), progress)
+            report = await merger.run(finished.elections)
+            progress("indexing", 0, len(deferred.deferred))
         await staging.drop(connection)
+        await refresh_statistics(connection, WRITTEN)
         return report
 
 
 async def _stage(
     connection: AsyncConnection,
     staging: Staging,
-    source: Source,
-    problems: Problems,
+    source: FileSource,
+    areas: Mapping[str, str],
     progress: Progress,
-) -> Stager:
-    areas = {code: level for code, level in await connection.execute(select(Area.code, Area.level))}
-    stager = Stager(connection, staging, problems, source.where)
-    for count, item in enumerate(source.records(areas, problems), 1):
-        await stager.add(item)
-        if count % PROGRESS_EVERY == 0:
-            progress("reading", *source.position())
-    await stager.finish()
-    progress("reading", *source.position())
-    return stager
+    in_process: bool | None,
+) -> Finished:
+    """Reads the whole file into the staging tables; the end of the file."""
+    writer = StagingWriter(connection, staging)
+    progress("reading", 0, None)
+    async with Reader(source, areas, in_process=in_process) as reader:
+        async for batch in reader.batches():
+            await writer.write(batch.rows)
+            progress("reading", *batch.position)
+    assert reader.finished is not None
+    elections = BulkWriter(connection, staging.elections, COLUMNS["x_elections"])
+    await elections.write(reader.finished.election_rows())
+    return reader.finished

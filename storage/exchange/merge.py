@@ -1,12 +1,9 @@
-"""Moves validated staging rows into the real tables: upserts by stable key, set-based
-where SQL can do it; names go through Python for their search keys."""
+"""Moves validated staging rows into the real tables: set-based upserts by stable key
+(``INSERT … SELECT``), persons with the pinyin and search keys staged with them."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,6 +22,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
@@ -42,12 +40,13 @@ from storage.models import (
 )
 from storage.types import UTCDateTime
 
-from .bulk import BulkInsert
-from .ids import Ids
-from .person_keys import Keyed, KeyMaker
+from .person_keys import KIND_END
 from .records import ElectionRecord
 from .report import ImportReport
-from .staging import BATCH, Staging
+from .staging import Staging
+
+#: Elections per statement.
+BATCH = 20_000
 
 APPROVED = Moderation.approved.value
 Progress = Callable[[str, int, int | None], None]
@@ -58,6 +57,15 @@ ELECTIONS, DISTRICTS, PERSONS, KEYS, CANDIDACIES, POINTS, REVISIONS = (
         Election, ElectoralDistrict, Person, PersonSearchKey, Candidacy, PlatformPoint,
         PlatformPointRevision,
     )
+)  # fmt: skip
+#: Tables whose plain indexes serve the bot's queries but none of the merge's look-ups, so
+#: that they may be built after the load when the table starts empty (indexes.py).
+DEFERRABLE = (KEYS, CANDIDACIES, DISTRICTS, district_areas, REVISIONS)
+#: Every table an import writes.
+WRITTEN = frozenset(
+    table.name
+    for table in (ELECTIONS, DISTRICTS, district_areas, PERSONS, KEYS, CANDIDACIES, POINTS,
+                  REVISIONS)
 )  # fmt: skip
 #: Election columns an import sets, besides ``updated_at``.
 _ELECTION_FIELDS = (
@@ -192,95 +200,83 @@ class Merger:
         await self.connection.execute(statement if fresh else statement.on_conflict_do_nothing())
 
     async def _persons(self) -> None:
-        """New and renamed persons, with display pinyin and search keys computed here."""
+        """New and renamed persons, with the display pinyin and search keys staged with
+        them, and the search keys of renamed persons replaced."""
         x, p, todo = self.x.persons, PERSONS, self.x.person_todo
-        wanted = select(x.c.key, x.c.name, x.c.aliases).distinct().subquery()
+        # A key's rows agree (checks.py), so its first row stands for the person.
+        earlier = x.alias("earlier")
+        first = (
+            ~select(earlier.c.at).where(earlier.c.key == x.c.key, earlier.c.at < x.c.at).exists()
+        )
         await self.connection.execute(
             insert(todo).from_select(
-                ["key", "name", "aliases", "person_id"],
-                select(wanted.c.key, wanted.c.name, wanted.c.aliases, p.c.id)
-                .outerjoin(p, p.c.key == wanted.c.key)
+                ["key", "name", "aliases", "pinyin", "search_keys", "person_id"],
+                select(x.c.key, x.c.name, x.c.aliases, x.c.pinyin, x.c.search_keys, p.c.id)
+                .outerjoin(p, p.c.key == x.c.key)
                 .where(
+                    first,
                     or_(
                         p.c.id.is_(None),
-                        p.c.name != wanted.c.name,
-                        p.c.aliases.cast(Text) != wanted.c.aliases,
-                    )
+                        p.c.name != x.c.name,
+                        p.c.aliases.cast(Text) != x.c.aliases,
+                    ),
                 ),
             )
         )
-        total = await self._count(select(func.count()).select_from(todo))
-        self.progress("writing persons", 0, total)
-        ids = Ids(self.connection, PERSONS)
-        add_person = BulkInsert(
-            self.connection, PERSONS, ["id", "key", "name", "pinyin", "aliases"]
+        added = await self._count(select(func.count()).where(todo.c.person_id.is_(None)))
+        renamed = await self._count(select(func.count()).where(todo.c.person_id.is_not(None)))
+        self.progress("writing persons", 0, added + renamed)
+        await self.connection.execute(
+            insert(p).from_select(
+                ["key", "name", "pinyin", "aliases"],
+                select(todo.c.key, todo.c.name, todo.c.pinyin, self._json(todo.c.aliases))
+                .where(todo.c.person_id.is_(None))
+                .order_by(todo.c.n),
+            )
         )
-        add_keys = BulkInsert(self.connection, KEYS, ["person_id", "kind", "key"])
-        pending: deque[tuple[Sequence[Any], list[int], asyncio.Future[Keyed]]] = deque()
-        done = last = 0
-        with KeyMaker(total) as keys:
-            while True:
-                rows = (
-                    await self.connection.execute(
-                        select(todo).where(todo.c.n > last).order_by(todo.c.n).limit(BATCH)
-                    )
-                ).all()
-                if rows:
-                    last = rows[-1].n
-                    new_ids = iter(await ids.take(sum(row.person_id is None for row in rows)))
-                    person_ids = [row.person_id or next(new_ids) for row in rows]
-                    people = [
-                        (i, row.name, row.aliases) for i, row in zip(person_ids, rows, strict=True)
-                    ]
-                    pending.append((rows, person_ids, keys.start(people)))
-                if pending and (not rows or len(pending) > keys.workers):
-                    batch, person_ids, future = pending.popleft()
-                    pinyins, key_rows = await future
-                    await self._write_persons(
-                        batch, person_ids, pinyins, key_rows, add_person, add_keys
-                    )
-                    done += len(batch)
-                    self.progress("writing persons", done, total)
-                elif not rows:
-                    break
-
-    async def _write_persons(
-        self,
-        rows: Sequence[Any],
-        person_ids: list[int],
-        pinyins: list[str],
-        key_rows: list[tuple[int, str, str]],
-        add_person: BulkInsert,
-        add_keys: BulkInsert,
-    ) -> None:
-        fresh, renamed = [], []
-        for row, person_id, pinyin in zip(rows, person_ids, pinyins, strict=True):
-            if row.person_id is None:
-                fresh.append((person_id, row.key, row.name, pinyin, row.aliases))
-            else:
-                renamed.append(
-                    {"b_id": person_id, "v_name": row.name, "v_pinyin": pinyin,
-                     "v_aliases": json.loads(row.aliases)}
-                )  # fmt: skip
-        await add_person.run(fresh)
         if renamed:
             await self.connection.execute(
-                update(PERSONS)
-                .where(PERSONS.c.id == bindparam("b_id"))
-                .values(
-                    name=bindparam("v_name"),
-                    pinyin=bindparam("v_pinyin"),
-                    aliases=bindparam("v_aliases", type_=PERSONS.c.aliases.type),
-                ),
-                renamed,
+                update(p)
+                .where(p.c.id == todo.c.person_id)
+                .values(name=todo.c.name, pinyin=todo.c.pinyin, aliases=self._json(todo.c.aliases))
             )
             await self.connection.execute(
-                delete(KEYS).where(KEYS.c.person_id == bindparam("b_id")),
-                [{"b_id": change["b_id"]} for change in renamed],
+                delete(KEYS).where(
+                    KEYS.c.person_id.in_(
+                        select(todo.c.person_id).where(todo.c.person_id.is_not(None))
+                    )
+                )
             )
-        await add_keys.run(key_rows)
-        self.report.persons_added += len(fresh)
-        self.report.persons_updated += len(renamed)
+        await self.connection.execute(
+            insert(KEYS).from_select(["person_id", "kind", "key"], self._search_keys())
+        )
+        self.report.persons_added, self.report.persons_updated = added, renamed
+        self.progress("writing persons", added + renamed, added + renamed)
+
+    def _json(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Staged JSON text as a value for a JSON column."""
+        if self.connection.dialect.name == "postgresql":
+            return sql_cast(value, postgresql.JSON)
+        return value
+
+    def _search_keys(self) -> Select[Any]:
+        """(person id, kind, key) for each staged "kind:key" text of the persons to do."""
+        todo, p = self.x.person_todo, PERSONS
+        if self.connection.dialect.name == "postgresql":
+            texts = func.json_array_elements_text(sql_cast(todo.c.search_keys, postgresql.JSON))
+            each = texts.table_valued("value")
+            end = func.strpos(each.c.value, KIND_END)
+        else:
+            each = func.json_each(todo.c.search_keys).table_valued("value")
+            end = func.instr(each.c.value, KIND_END)
+        return (
+            select(
+                p.c.id, func.substr(each.c.value, 1, end - 1), func.substr(each.c.value, end + 1)
+            )
+            .select_from(todo)
+            .join(p, p.c.key == todo.c.key)
+            .join(each, true())
+        )
 
     async def _candidacies(self) -> None:
         x, p, d = self.x.candidacies, PERSONS, DISTRICTS

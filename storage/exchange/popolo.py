@@ -19,9 +19,9 @@ from .records import (
     CandidacyRecord,
     DistrictRecord,
     ElectionRecord,
-    Located,
     PersonRecord,
     Problems,
+    Sink,
 )
 
 PERSON, CONGRESS, AREA, DISTRICT, ELECTION, CANDIDACY = (
@@ -206,58 +206,44 @@ class PopoloReader:
         return None if e else record
 
 
-def read_popolo(text: TextIO, areas: Mapping[str, str], problems: Problems) -> Iterator[Located]:
+def read_popolo(text: TextIO, areas: Mapping[str, str], problems: Problems, sink: Sink) -> None:
+    """Puts the valid records of a Popolo document into ``sink``; errors go to ``problems``."""
     reader = PopoloReader(areas, problems)
-    readers: dict[str, Callable[[int, dict[str, Any]], Any]] = {
-        "persons": reader.person,
-        "organizations": reader.organization,
-        "areas": reader.area,
-        "events": reader.event,
-        "memberships": reader.membership,
+
+    def ignore(_at: int, _record: None) -> None:
+        pass
+
+    readers: dict[str, tuple[Callable[[int, dict[str, Any]], Any], Callable[[int, Any], None]]] = {
+        "persons": (reader.person, sink.person),
+        "organizations": (reader.organization, ignore),
+        "areas": (reader.area, sink.district),
+        "events": (reader.event, ignore),
+        "memberships": (reader.membership, sink.candidacy),
     }
     try:
         for name, value in members(text):
-            read = readers.get(name)
-            if read is None:
+            if name not in readers:
                 problems.add(f"$.{name}", "unknown member (expected persons, organizations, "
                              "areas, events and memberships)")  # fmt: skip
                 continue
             if not isinstance(value, Iterator):
                 problems.add(f"$.{name}", "must be a list")
                 continue
+            read, put = readers[name]
             for at, item in enumerate(value):
                 if not isinstance(item, dict):
                     problems.add(f"$.{name}[{at}]", f"must be an object, got {f.shown(item)}")
                     continue
                 record = read(at, item)
                 if record is not None:
-                    yield Located(at, record)
+                    put(at, record)
     except JsonSyntaxError as error:
         problems.add("$", str(error))
         return
     for at, item in reader.events:
         election = reader.election(at, item)
         if election is not None:
-            yield Located(at, election)
-
-
-class PopoloSource:
-    """An import source over a Popolo document."""
-
-    references = True
-
-    def __init__(self, text: TextIO, position: Callable[[], tuple[int, int | None]]) -> None:
-        self.text = text
-        self._position = position
-
-    def records(self, areas: Mapping[str, str], problems: Problems) -> Iterator[Located]:
-        return read_popolo(self.text, areas, problems)
-
-    def where(self, kind: str, at: int) -> str:
-        return where(kind, at)
-
-    def position(self) -> tuple[int, int | None]:
-        return self._position()
+            sink.election(at, election)
 
 
 # Writing -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,17 @@ class CandidacyRecord:
     organization_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
-    """A record and where it came from: a line number (CSV) or an index in a JSON array."""
+class Sink(Protocol):
+    """Where a reader puts the valid records of a file, in file order. ``at`` is where a
+    record came from: a line number (CSV) or an index in a JSON array (Popolo)."""
 
-    at: int
-    record: ElectionRecord | DistrictRecord | PersonRecord | CandidacyRecord
+    def election(self, at: int, record: ElectionRecord) -> None: ...
+
+    def district(self, at: int, record: DistrictRecord) -> None: ...
+
+    def person(self, at: int, record: PersonRecord) -> None: ...
+
+    def candidacy(self, at: int, record: CandidacyRecord) -> None: ...
 
 
 @dataclass
