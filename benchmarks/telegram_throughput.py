@@ -13,6 +13,9 @@ bare bot (``bare`` subcommand: PTB's ``Application`` with default settings, one
 searches and profile views from 500 chats); the rate is the number of updates over the time
 from the first getUpdates that returned updates to the last reply.
 
+``--kinds candibot,bare`` measures only those; ``CANDIBOT_BENCH_WRAP`` is put before the
+bot's command line, to run it under a profiler (``py-spy record -d 20 -o out.svg --``).
+
 Telegram would hold the bot to about 30 messages a second overall, which the fake does not;
 candibot's flood control is raised out of the way for this measurement (it still runs).
 """
@@ -25,6 +28,7 @@ import json
 import os
 import platform
 import random
+import shlex
 import shutil
 import signal
 import statistics
@@ -296,6 +300,7 @@ async def measure(
     async with session.post(f"{api}/control/load", json=messages) as response:
         assert (await response.json())["loaded"] == len(messages)
     command, env = bot_command(kind, db_url, api)
+    command = shlex.split(os.environ.get("CANDIBOT_BENCH_WRAP", "")) + command
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     try:
@@ -329,11 +334,12 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         port = json.loads(fake.stdout.readline())["port"]
         api = f"http://127.0.0.1:{port}"
         template, names, ids = await prepare_database(args.db, directory)
-        results: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
+        kinds = [kind for kind in KINDS if kind in args.kinds]
+        results: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
         async with aiohttp.ClientSession() as session:
             for round_ in range(args.rounds):
                 messages = workload(names, ids, args.updates, seed=round_)
-                for kind in KINDS:
+                for kind in kinds:
                     db_url = await fresh_database(args.db, template, directory, len(results[kind]))
                     result = await measure(session, api, kind, db_url, messages)
                     results[kind].append(result)
@@ -386,6 +392,12 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--kinds",
+        type=lambda text: text.split(","),
+        default=list(KINDS),
+        help=f"which to measure, comma-separated (default: {','.join(KINDS)})",
+    )
     parser.add_argument("--output", type=Path, help="also write the results here as JSON")
     args = parser.parse_args()
     if args.command == "fake":

@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.sqlite_inline import connector
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: How long a SQLite writer waits for another before giving up.
@@ -36,6 +38,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         server_settings = {"search_path": str(parsed.query["search_path"])}
         kwargs.setdefault("connect_args", {}).setdefault("server_settings", server_settings)
         parsed = parsed.difference_update_query(["search_path"])
+    if parsed.get_backend_name() == "sqlite" and not parsed.query and "async_creator" not in kwargs:
+        kwargs["async_creator"] = connector(parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_MS)
     engine = create_async_engine(parsed, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
@@ -53,7 +57,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Deleted rows (purged reports) are overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Waits for the write lock happen off the event loop (storage.sqlite_inline).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

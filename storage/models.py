@@ -264,7 +264,8 @@ class PersonSearchKey(Base):
     __tablename__ = "person_search_keys"
     __table_args__ = (
         _one_of("kind", KeyKind),
-        Index("ix_person_search_keys_key", "key"),
+        # In the order a search reads them (migration 0002).
+        Index("ix_person_search_keys_key", "key", "person_id"),
         UniqueConstraint("person_id", "kind", "key", name="uq_person_search_keys_entry"),
     )
 

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.models import Conversation, PrivateFlow, ProcessedEvent, UserPreference
-from storage.types import UTCDateTime, utcnow
+from storage.event_sql import SAVES, begin_statements
+from storage.types import utcnow
 
 
-async def insert_ignore(session: AsyncSession, model: type[Any], **values: Any) -> bool:
-    """INSERT unless the primary key exists; True if a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+@dataclass(frozen=True, slots=True)
+class EventState:
+    """What ``StoreUnit.begin_event`` read (satisfies ``bot.core.ports.Stored``)."""
+
+    language: str | None
+    step: str | None
+    data: dict[str, Any]
+    private: tuple[str, str] | None
 
 
 class StoreUnit:
@@ -35,82 +34,65 @@ class StoreUnit:
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
-    async def lock_conversation(self, key: str) -> None:
+    async def begin_event(
+        self,
+        *,
+        event: str,
+        conversation: str,
+        user: str,
+        private: Sequence[str],
+        state_ttl: timedelta,
+        private_ttl: timedelta,
+    ) -> EventState | None:
+        """See ``bot.core.ports.Unit``: two round trips on either database."""
+        now = utcnow()
+        values = {
+            "event": event,
+            "day": now.date(),
+            "conversation": conversation,
+            "user": user,
+            "state_cut": now - state_ttl,
+            "private_cut": now - private_ttl,
+            **{f"p{n}": key for n, key in enumerate(private)},
+        }
+        statements = begin_statements(self.dialect, len(private))
+        # Below the ORM: these rows are never objects, and its bookkeeping is per call.
+        connection = await self.session.connection()
         if self.dialect == "postgresql":
             # An advisory lock writes nothing: a conversation leaves no row behind
-            # just by being locked. SQLite's BEGIN IMMEDIATE already serialises.
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:id)"), {"id": advisory_id(key)}
-            )
-
-    async def claim_event(self, key: str) -> bool:
-        return await insert_ignore(self.session, ProcessedEvent, key=key, day=utcnow().date())
-
-    async def load_conversation(
-        self, key: str, user: str, ttl: timedelta
-    ) -> tuple[str | None, str | None, dict[str, Any]]:
-        # One round trip for what every event needs: it is on every event's path.
-        def field(column: Any) -> Any:
-            return select(column).where(Conversation.key == key).scalar_subquery()
-
-        language = select(UserPreference.language).where(UserPreference.key == user)
-        row = (
-            await self.session.execute(
-                select(
-                    language.scalar_subquery(),
-                    field(Conversation.step),
-                    field(Conversation.data),
-                    field(Conversation.updated_at),
-                )
-            )
-        ).one()
-        preferred, step, data, updated_at = row
-        if updated_at is None:
-            return preferred, None, {}
-        # Scalar subqueries skip the column types' conversions; apply them here.
-        updated = UTCDateTime().process_result_value(updated_at, self.session.get_bind().dialect)
-        if updated is None or updated < utcnow() - ttl:
-            return preferred, None, {}
-        stored = json.loads(data) if isinstance(data, str) else data
-        return preferred, step, dict(stored or {})
+            # just by being locked. It comes first, in its own statement, so that the
+            # reads below see what the previous holder committed.
+            await connection.execute(statements.lock, {"id": advisory_id(conversation)})
+            row = (await connection.execute(statements.load, values)).one()
+            claimed = row.claimed
+        else:
+            # SQLite's BEGIN IMMEDIATE already serialises writers.
+            result = await connection.execute(statements.claim, values)
+            claimed = result.rowcount > 0
+            row = (await connection.execute(statements.load, values)).one()
+        if not claimed:
+            return None
+        found = [row._mapping[f"p{n}"] for n in range(len(private))]
+        flow = next(((k, sealed) for k, sealed in zip(private, found, strict=True) if sealed), None)
+        if row.updated_at is None:  # no conversation, or one that has ended
+            return EventState(row.language, None, {}, flow)
+        return EventState(row.language, row.step, dict(row.data or {}), flow)
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         if step is None and not data:
-            await self.session.execute(delete(Conversation).where(Conversation.key == key))
+            await self.session.execute(SAVES.forget_conversation, {"key": key})
             return
-        row = await self.session.get(Conversation, key)
-        if row is None:
-            row = Conversation(key=key)
-            self.session.add(row)
-        row.step = step
-        row.data = data
-        row.updated_at = utcnow()
-
-    async def load_private(self, keys: Sequence[str], ttl: timedelta) -> tuple[str, str] | None:
-        rows = await self.session.scalars(
-            select(PrivateFlow).where(
-                PrivateFlow.key.in_(list(keys)), PrivateFlow.updated_at >= utcnow() - ttl
-            )
-        )
-        found = {row.key: row.sealed for row in rows}
-        return next(((key, found[key]) for key in keys if key in found), None)
+        values = {"key": key, "step": step, "data": data, "now": utcnow()}
+        await self.session.execute(SAVES.conversation, values)
 
     async def save_private(self, key: str, sealed: str | None) -> None:
-        row = await self.session.get(PrivateFlow, key)
         if sealed is None:
-            if row is not None:
-                await self.session.delete(row)
-        elif row is None:
-            self.session.add(PrivateFlow(key=key, sealed=sealed, updated_at=utcnow()))
-        else:
-            row.sealed, row.updated_at = sealed, utcnow()
+            await self.session.execute(SAVES.forget_private, {"key": key})
+            return
+        await self.session.execute(SAVES.private, {"key": key, "sealed": sealed, "now": utcnow()})
 
     async def save_language(self, user: str, language: str) -> None:
-        row = await self.session.get(UserPreference, user)
-        if row is None:
-            self.session.add(UserPreference(key=user, language=language))
-        else:
-            row.language = language
+        await self.session.execute(SAVES.language, {"key": user, "language": language})
 
 
 def advisory_id(key: str) -> int:

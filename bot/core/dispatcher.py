@@ -81,17 +81,25 @@ class Dispatcher(Generic[U]):
         today = self._clock().astimezone(UTC).date()
         try:
             async with self._units() as unit:
-                await unit.lock_conversation(conversation)
-                event_key = self._identity.event_key(event.chat.platform, event.event_id)
-                if not await unit.claim_event(event_key):
+                # The private flow begun today or (across midnight) yesterday.
+                days = {
+                    self._identity.private_conversation_key(event.chat, event.sender, day): day
+                    for day in (today, today - timedelta(days=1))
+                }
+                stored = await unit.begin_event(
+                    event=self._identity.event_key(event.chat.platform, event.event_id),
+                    conversation=conversation,
+                    user=user,
+                    private=list(days),
+                    state_ttl=self._state_ttl,
+                    private_ttl=self._private_ttl,
+                )
+                if stored is None:
                     log.info("skipped a redelivered %s", type(event).__name__)
                     return []
-                preferred, step, data = await unit.load_conversation(
-                    conversation, user, self._state_ttl
-                )
-                language = self._catalogs.choose(preferred, language)
-                ordinary = ConversationState.from_json(step, data)
-                private, private_key = await self._load_private(unit, event, today)
+                language = self._catalogs.choose(stored.language, language)
+                ordinary = ConversationState.from_json(stored.step, stored.data)
+                private, private_key = self._unseal(stored.private, days)
                 state = private or ordinary
                 ctx = Context(
                     event, user, language, unit, self._catalogs, self._config,
@@ -108,15 +116,9 @@ class Dispatcher(Generic[U]):
             log.debug("traceback", exc_info=True)
             return [Reply.of(self._catalogs.gettext(language)(FAILED))]
 
-    async def _load_private(
-        self, unit: U, event: Event, today: date
+    def _unseal(
+        self, found: tuple[str, str] | None, days: dict[str, date]
     ) -> tuple[ConversationState | None, str | None]:
-        """A private flow begun today or (across midnight) yesterday."""
-        days = {
-            self._identity.private_conversation_key(event.chat, event.sender, day): day
-            for day in (today, today - timedelta(days=1))
-        }
-        found = await unit.load_private(list(days), self._private_ttl)
         if found is None:
             return None, None
         key, sealed = found

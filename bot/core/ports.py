@@ -8,6 +8,25 @@ from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 
+class Stored(Protocol):
+    """What ``Unit.begin_event`` reads for an event."""
+
+    @property
+    def language(self) -> str | None:
+        """The user's chosen language, if any."""
+
+    @property
+    def step(self) -> str | None:
+        """The conversation's step; None (and empty ``data``) when it has none or ended."""
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def private(self) -> tuple[str, str] | None:
+        """The first of the private keys holding a live flow: ``(key, sealed)``."""
+
+
 class Unit(Protocol):
     """One database transaction around one event.
 
@@ -15,28 +34,25 @@ class Unit(Protocol):
     failing handler leaves nothing half-written.
     """
 
-    async def lock_conversation(self, key: str) -> None:
-        """Hold the conversation for this transaction, so other workers wait for us.
-
-        Must leave no trace in the database (no row written).
-        """
-
-    async def claim_event(self, key: str) -> bool:
-        """Record that the event was handled; False if it already was (a redelivery)."""
-
-    async def load_conversation(
-        self, key: str, user: str, ttl: timedelta
-    ) -> tuple[str | None, str | None, dict[str, Any]]:
-        """The user's language preference and the conversation's step and data, in one
-        round trip: ``(language or None, step, data)``; ``(.., None, {})`` when there is
-        no conversation or it is older than ``ttl``."""
+    async def begin_event(
+        self,
+        *,
+        event: str,
+        conversation: str,
+        user: str,
+        private: Sequence[str],
+        state_ttl: timedelta,
+        private_ttl: timedelta,
+    ) -> Stored | None:
+        """Start handling an event, in as few round trips as the database allows (it is
+        on every event's path): hold ``conversation`` for this transaction (other
+        workers wait; no row is written for it), record ``event`` as handled, and read
+        the ``user``'s language, the conversation's state and the first of the
+        ``private`` flow keys that holds a flow. State untouched for longer than its
+        ttl has ended. None if the event was handled before (a redelivery)."""
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         """Store the state; an idle state (no step, no data) deletes the row."""
-
-    async def load_private(self, keys: Sequence[str], ttl: timedelta) -> tuple[str, str] | None:
-        """The first of ``keys`` holding a sealed private flow younger than ``ttl``:
-        ``(key, sealed)``, or None."""
 
     async def save_private(self, key: str, sealed: str | None) -> None:
         """Store a sealed private flow; None deletes it."""

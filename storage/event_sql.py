@@ -1,0 +1,103 @@
+"""The SQL that runs for every event (``storage.unit``), written out once.
+
+It is on the path of every message the bot answers, and building and caching the
+equivalent ORM statements cost more than running them. Each is one round trip, and
+the writes are upserts, so that none needs a read first. The same text serves SQLite
+and PostgreSQL except where ``begin_statements`` says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import JSON, Date, String, Text, TextClause, bindparam, text
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy.types import TypeEngine
+
+from storage.types import UTCDateTime
+
+_BINDS: dict[str, BindParameter[Any]] = {
+    "day": bindparam("day", type_=Date()),
+    "now": bindparam("now", type_=UTCDateTime()),
+    "state_cut": bindparam("state_cut", type_=UTCDateTime()),
+    "private_cut": bindparam("private_cut", type_=UTCDateTime()),
+    "data": bindparam("data", type_=JSON()),
+}
+
+
+def _typed(sql: str) -> TextClause:
+    """``sql`` with the bound values above converted by their column types."""
+    return text(sql).bindparams(*(bind for name, bind in _BINDS.items() if f":{name}" in sql))
+
+
+@dataclass(frozen=True)
+class BeginStatements:
+    lock: TextClause
+    claim: TextClause
+    #: Reads the language, the conversation and the private flows ``p0``, ``p1``, ...;
+    #: on PostgreSQL it also claims the event and says whether it did (``claimed``).
+    load: TextualSelect
+
+
+@cache
+def begin_statements(dialect: str, private_keys: int) -> BeginStatements:
+    claim = "INSERT INTO processed_events (key, day) VALUES (:event, :day) ON CONFLICT DO NOTHING"
+    privates = "".join(
+        f", (SELECT sealed FROM private_flows WHERE key = :p{n} "
+        f"AND updated_at >= :private_cut) AS p{n}"
+        for n in range(private_keys)
+    )
+    load = (
+        "SELECT (SELECT language FROM user_preferences WHERE key = :user) AS language, "
+        "c.step, c.data, c.updated_at" + privates + " "
+        "FROM (SELECT 1 AS one) AS one LEFT JOIN conversations AS c "
+        "ON c.key = :conversation AND c.updated_at >= :state_cut"
+    )
+    if dialect == "postgresql":
+        # The claim rides along in a data-modifying WITH: one round trip fewer.
+        load = f"WITH claimed AS ({claim} RETURNING 1) " + load.replace(
+            "SELECT ", "SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, ", 1
+        )
+    types: dict[str, TypeEngine[Any]] = {
+        "language": String(),
+        "step": String(),
+        "data": JSON(),
+        "updated_at": UTCDateTime(),
+        **{f"p{n}": Text() for n in range(private_keys)},
+    }
+    return BeginStatements(
+        lock=text("SELECT pg_advisory_xact_lock(:id)"),
+        claim=_typed(claim),
+        load=_typed(load).columns(**types),
+    )
+
+
+@dataclass(frozen=True)
+class SaveStatements:
+    conversation: TextClause
+    forget_conversation: TextClause
+    private: TextClause
+    forget_private: TextClause
+    language: TextClause
+
+
+SAVES = SaveStatements(
+    conversation=_typed(
+        "INSERT INTO conversations (key, step, data, updated_at) "
+        "VALUES (:key, :step, :data, :now) ON CONFLICT (key) DO UPDATE "
+        "SET step = excluded.step, data = excluded.data, updated_at = excluded.updated_at"
+    ),
+    forget_conversation=text("DELETE FROM conversations WHERE key = :key"),
+    private=_typed(
+        "INSERT INTO private_flows (key, sealed, updated_at) VALUES (:key, :sealed, :now) "
+        "ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at"
+    ),
+    forget_private=text("DELETE FROM private_flows WHERE key = :key"),
+    language=text(
+        "INSERT INTO user_preferences (key, language) VALUES (:key, :language) "
+        "ON CONFLICT (key) DO UPDATE SET language = excluded.language"
+    ),
+)
