@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         server_settings = {"search_path": str(parsed.query["search_path"])}
         kwargs.setdefault("connect_args", {}).setdefault("server_settings", server_settings)
         parsed = parsed.difference_update_query(["search_path"])
+    if parsed.get_backend_name() == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
+        # RETURNING (storage/event_sql.py) came with 3.35, in 2021.
+        raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old; candibot needs 3.35")
     if parsed.get_backend_name() == "sqlite" and not parsed.query and "async_creator" not in kwargs:
         kwargs["async_creator"] = connector(parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_MS)
     engine = create_async_engine(parsed, hide_parameters=True, **kwargs)

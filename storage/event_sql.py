@@ -3,7 +3,7 @@
 It is on the path of every message the bot answers, and building and caching the
 equivalent ORM statements cost more than running them. Each is one round trip, and
 the writes are upserts, so that none needs a read first. The same text serves SQLite
-and PostgreSQL except where ``begin_statements`` says.
+(3.35 and later, for RETURNING) and PostgreSQL; only PostgreSQL takes the advisory lock.
 """
 
 from __future__ import annotations
@@ -36,42 +36,36 @@ def _typed(sql: str) -> TextClause:
 @dataclass(frozen=True)
 class BeginStatements:
     lock: TextClause
-    claim: TextClause
-    #: Reads the language, the conversation and the private flows ``p0``, ``p1``, ...;
-    #: on PostgreSQL it also claims the event and says whether it did (``claimed``).
-    load: TextualSelect
+    #: Claims the event and, only if it was new, returns the language, the live
+    #: conversation's step and data (NULL data: none) and the live private flows
+    #: ``p0``, ``p1``, ...: one statement on SQLite and PostgreSQL alike.
+    claim: TextualSelect
 
 
 @cache
-def begin_statements(dialect: str, private_keys: int) -> BeginStatements:
-    claim = "INSERT INTO processed_events (key, day) VALUES (:event, :day) ON CONFLICT DO NOTHING"
+def begin_statements(private_keys: int) -> BeginStatements:
+    live = "WHERE key = :conversation AND updated_at >= :state_cut"
     privates = "".join(
         f", (SELECT sealed FROM private_flows WHERE key = :p{n} "
         f"AND updated_at >= :private_cut) AS p{n}"
         for n in range(private_keys)
     )
-    load = (
-        "SELECT (SELECT language FROM user_preferences WHERE key = :user) AS language, "
-        "c.step, c.data, c.updated_at" + privates + " "
-        "FROM (SELECT 1 AS one) AS one LEFT JOIN conversations AS c "
-        "ON c.key = :conversation AND c.updated_at >= :state_cut"
+    claim = (
+        "INSERT INTO processed_events (key, day) VALUES (:event, :day) "
+        "ON CONFLICT DO NOTHING RETURNING "
+        "(SELECT language FROM user_preferences WHERE key = :user) AS language, "
+        f"(SELECT step FROM conversations {live}) AS step, "
+        f"(SELECT data FROM conversations {live}) AS data" + privates
     )
-    if dialect == "postgresql":
-        # The claim rides along in a data-modifying WITH: one round trip fewer.
-        load = f"WITH claimed AS ({claim} RETURNING 1) " + load.replace(
-            "SELECT ", "SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, ", 1
-        )
     types: dict[str, TypeEngine[Any]] = {
         "language": String(),
         "step": String(),
         "data": JSON(),
-        "updated_at": UTCDateTime(),
         **{f"p{n}": Text() for n in range(private_keys)},
     }
     return BeginStatements(
         lock=text("SELECT pg_advisory_xact_lock(:id)"),
-        claim=_typed(claim),
-        load=_typed(load).columns(**types),
+        claim=_typed(claim).columns(**types),
     )
 
 

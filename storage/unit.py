@@ -44,7 +44,7 @@ class StoreUnit:
         state_ttl: timedelta,
         private_ttl: timedelta,
     ) -> EventState | None:
-        """See ``bot.core.ports.Unit``: two round trips on either database."""
+        """See ``bot.core.ports.Unit``: one round trip on SQLite, two on PostgreSQL."""
         now = utcnow()
         values = {
             "event": event,
@@ -55,28 +55,23 @@ class StoreUnit:
             "private_cut": now - private_ttl,
             **{f"p{n}": key for n, key in enumerate(private)},
         }
-        statements = begin_statements(self.dialect, len(private))
+        statements = begin_statements(len(private))
         # Below the ORM: these rows are never objects, and its bookkeeping is per call.
         connection = await self.session.connection()
         if self.dialect == "postgresql":
             # An advisory lock writes nothing: a conversation leaves no row behind
             # just by being locked. It comes first, in its own statement, so that the
-            # reads below see what the previous holder committed.
+            # reads below see what the previous holder committed. (SQLite's BEGIN
+            # IMMEDIATE already serialises writers.)
             await connection.execute(statements.lock, {"id": advisory_id(conversation)})
-            row = (await connection.execute(statements.load, values)).one()
-            claimed = row.claimed
-        else:
-            # SQLite's BEGIN IMMEDIATE already serialises writers.
-            result = await connection.execute(statements.claim, values)
-            claimed = result.rowcount > 0
-            row = (await connection.execute(statements.load, values)).one()
-        if not claimed:
+        row = (await connection.execute(statements.claim, values)).first()
+        if row is None:  # the event's record was there already
             return None
         found = [row._mapping[f"p{n}"] for n in range(len(private))]
         flow = next(((k, sealed) for k, sealed in zip(private, found, strict=True) if sealed), None)
-        if row.updated_at is None:  # no conversation, or one that has ended
+        if row.data is None:  # no conversation, or one that has ended
             return EventState(row.language, None, {}, flow)
-        return EventState(row.language, row.step, dict(row.data or {}), flow)
+        return EventState(row.language, row.step, dict(row.data), flow)
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         if step is None and not data:
