@@ -226,6 +226,25 @@ async def prepare_database(kind: str, directory: Path) -> tuple[str, list[str], 
     return url, names, ids
 
 
+async def sample_database(url: str, every: int = 2500) -> tuple[str, list[str], list[int]]:
+    """An existing database (the 5-million import of ``benchmarks.run``, say), used as it
+    is: searchable names and candidacy ids from every ``every``-th row."""
+    from sqlalchemy import select
+
+    from storage.db import make_engine
+    from storage.models import Candidacy, Person
+
+    engine = make_engine(url)
+    async with engine.connect() as connection:
+        sampled = select(Person.name, Person.pinyin).where(Person.id % every == 0)
+        people = (await connection.execute(sampled)).all()
+        numbers = select(Candidacy.id).where(Candidacy.id % every == 0)
+        ids = list((await connection.execute(numbers)).scalars())
+    await engine.dispose()
+    names = [name for name, _ in people] + [pinyin.lower() for _, pinyin in people]
+    return url, names, ids
+
+
 async def drop_schema() -> None:
     from sqlalchemy import text
 
@@ -312,6 +331,7 @@ async def measure(
                 break
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{kind} stopped after {stats['replies']} replies")
+        peak_mib = peak_rss_mib(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -319,7 +339,21 @@ async def measure(
         except subprocess.TimeoutExpired:
             process.kill()
     elapsed = stats["last_reply"] - stats["first_batch"]
-    return {"updates": len(messages), "seconds": elapsed, "per_second": len(messages) / elapsed}
+    return {
+        "updates": len(messages),
+        "seconds": elapsed,
+        "per_second": len(messages) / elapsed,
+        "peak_rss_mib": peak_mib,
+    }
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory so far (Linux's VmHWM)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 async def drive(args: argparse.Namespace) -> dict[str, Any]:
@@ -333,17 +367,25 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         assert fake.stdout is not None
         port = json.loads(fake.stdout.readline())["port"]
         api = f"http://127.0.0.1:{port}"
-        template, names, ids = await prepare_database(args.db, directory)
+        if args.database:
+            template, names, ids = await sample_database(args.database)
+        else:
+            template, names, ids = await prepare_database(args.db, directory)
         kinds = [kind for kind in KINDS if kind in args.kinds]
         results: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
         async with aiohttp.ClientSession() as session:
             for round_ in range(args.rounds):
                 messages = workload(names, ids, args.updates, seed=round_)
                 for kind in kinds:
-                    db_url = await fresh_database(args.db, template, directory, len(results[kind]))
+                    db_url = args.database or await fresh_database(
+                        args.db, template, directory, len(results[kind])
+                    )
                     result = await measure(session, api, kind, db_url, messages)
                     results[kind].append(result)
-                    print(f"round {round_ + 1} {kind:17} {result['per_second']:7.1f} updates/s")
+                    print(
+                        f"round {round_ + 1} {kind:17} {result['per_second']:7.1f} updates/s, "
+                        f"peak RSS {result['peak_rss_mib']:.0f} MiB"
+                    )
         return {
             "database": args.db,
             "updates": args.updates,
@@ -359,7 +401,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         fake.send_signal(signal.SIGTERM)
         fake.wait(10)
         shutil.rmtree(directory, ignore_errors=True)
-        if args.db == "postgresql":
+        if args.db == "postgresql" and not args.database:
             await drop_schema()
 
 
@@ -397,6 +439,11 @@ def main() -> None:
         type=lambda text: text.split(","),
         default=list(KINDS),
         help=f"which to measure, comma-separated (default: {','.join(KINDS)})",
+    )
+    parser.add_argument(
+        "--database",
+        help="an existing database URL to use as it is (processed events accumulate in it) "
+        "instead of a fresh copy of the demo data",
     )
     parser.add_argument("--output", type=Path, help="also write the results here as JSON")
     args = parser.parse_args()
