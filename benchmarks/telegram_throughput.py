@@ -89,6 +89,8 @@ class BenchAPI(FakeBotAPI):
                 "replies": len(self.sent),
                 "first_batch": self._first_batch,
                 "last_reply": self.sent[-1].at if self.sent else None,
+                # For the rate once the bot is past its first seconds.
+                "third_reply": self.sent[len(self.sent) // 3].at if self.sent else None,
                 "chats": len({sent.chat_id for sent in self.sent}),
                 "get_updates": self.count("getUpdates"),
             }
@@ -257,21 +259,26 @@ async def drop_schema() -> None:
 
 
 async def fresh_database(kind: str, template: str, directory: Path, n: int) -> str:
-    """A copy of the template for one measurement (PostgreSQL: processed events cleared)."""
+    """A copy of the template for one measurement (PostgreSQL: the same schema, cleared)."""
     if kind == "sqlite":
         path = directory / f"run{n}.sqlite"
         shutil.copyfile(template.removeprefix("sqlite:///"), path)
         return f"sqlite:///{path}"
+    await clear_bot_state(template)
+    return template
+
+
+async def clear_bot_state(url: str) -> None:
+    """Forget what an earlier run handled: a new fake server numbers its updates afresh."""
     from sqlalchemy import text
 
     from storage.db import make_engine
 
-    engine = make_engine(template)
+    engine = make_engine(url)
     async with engine.begin() as connection:
         for table in ("processed_events", "conversations", "private_flows", "platform_cursors"):
             await connection.execute(text(f"DELETE FROM {table}"))
     await engine.dispose()
-    return template
 
 
 def workload(names: list[str], ids: list[int], count: int, seed: int) -> list[list[Any]]:
@@ -339,11 +346,14 @@ async def measure(
         except subprocess.TimeoutExpired:
             process.kill()
     elapsed = stats["last_reply"] - stats["first_batch"]
+    later = len(messages) - len(messages) // 3
     return {
         "updates": len(messages),
         "seconds": elapsed,
         "per_second": len(messages) / elapsed,
+        "last_two_thirds_per_second": later / (stats["last_reply"] - stats["third_reply"]),
         "peak_rss_mib": peak_mib,
+        "get_updates_calls": stats["get_updates"],
     }
 
 
@@ -377,13 +387,18 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             for round_ in range(args.rounds):
                 messages = workload(names, ids, args.updates, seed=round_)
                 for kind in kinds:
-                    db_url = args.database or await fresh_database(
-                        args.db, template, directory, len(results[kind])
-                    )
+                    if args.database:
+                        db_url = args.database
+                        await clear_bot_state(db_url)
+                    else:
+                        db_url = await fresh_database(
+                            args.db, template, directory, len(results[kind])
+                        )
                     result = await measure(session, api, kind, db_url, messages)
                     results[kind].append(result)
                     print(
-                        f"round {round_ + 1} {kind:17} {result['per_second']:7.1f} updates/s, "
+                        f"round {round_ + 1} {kind:17} {result['per_second']:7.1f} updates/s "
+                        f"({result['last_two_thirds_per_second']:.1f} in the last two thirds), "
                         f"peak RSS {result['peak_rss_mib']:.0f} MiB"
                     )
         return {
@@ -442,8 +457,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--database",
-        help="an existing database URL to use as it is (processed events accumulate in it) "
-        "instead of a fresh copy of the demo data",
+        help="an existing database URL to use instead of a fresh copy of the demo data "
+        "(its processed events, conversations and offset are cleared before each bot)",
     )
     parser.add_argument("--output", type=Path, help="also write the results here as JSON")
     args = parser.parse_args()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -105,6 +105,59 @@ def _summary_query() -> Select[Candidacy, Person, ElectoralDistrict, Election, A
     )
 
 
+# Built once: a profile or a page of results runs these on every view, and building
+# them cost about as much as running them.
+_CANDIDACY = bindparam("candidacy_id", type_=Integer())
+_SUMMARY = _summary_query().where(Candidacy.id == _CANDIDACY)
+_SUMMARIES_OF_PERSONS = (
+    _summary_query()
+    .where(Candidacy.person_id.in_(bindparam("persons", expanding=True)))
+    .order_by(Candidacy.id)
+)
+_LATEST = (
+    select(
+        PlatformPointRevision.point_id,
+        PlatformPointRevision.language,
+        func.max(PlatformPointRevision.id).label("revision_id"),
+        func.count().label("versions"),
+    )
+    .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
+    .where(
+        PlatformPoint.candidacy_id == _CANDIDACY,
+        PlatformPointRevision.status == Moderation.approved,
+    )
+    .group_by(PlatformPointRevision.point_id, PlatformPointRevision.language)
+    .subquery()
+)
+#: The latest approved wording of each point in each language, with its version count.
+_POINTS = (
+    select(
+        PlatformPoint.id,
+        PlatformPoint.topic,
+        PlatformPoint.position,
+        _LATEST.c.versions,
+        PlatformPointRevision,
+    )
+    .join(_LATEST, _LATEST.c.point_id == PlatformPoint.id)
+    .join(PlatformPointRevision, PlatformPointRevision.id == _LATEST.c.revision_id)
+    .order_by(PlatformPoint.position, PlatformPoint.id)
+)
+_VERIFIED = (
+    select(func.count())
+    .select_from(CandidateAccount)
+    .where(CandidateAccount.candidacy_id == _CANDIDACY, CandidateAccount.revoked_at.is_(None))
+)
+_PUBLISHED = (
+    select(CandidateUpdate)
+    .where(
+        CandidateUpdate.candidacy_id == _CANDIDACY,
+        CandidateUpdate.status == Moderation.approved,
+    )
+    .order_by(CandidateUpdate.published_at.desc(), CandidateUpdate.id.desc())
+    .limit(50)
+)
+
+
 def _summary(row: SummaryRow) -> CandidacySummary:
     candidacy, person, district, election, area = row
     return CandidacySummary(
@@ -193,9 +246,7 @@ async def search_candidacies(
     if not page:
         return SearchPage((), False)
     order = {person_id: i for i, (person_id, _) in enumerate(page)}
-    rows = await session.execute(
-        _summary_query().where(Candidacy.person_id.in_(order)).order_by(Candidacy.id)
-    )
+    rows = await session.execute(_SUMMARIES_OF_PERSONS, {"persons": list(order)})
     items = sorted((_summary(row) for row in rows), key=lambda s: order[s.person_id])
     return SearchPage(
         tuple(items),
@@ -205,7 +256,7 @@ async def search_candidacies(
 
 
 async def candidacy_summary(session: AsyncSession, candidacy_id: int) -> CandidacySummary | None:
-    row = (await session.execute(_summary_query().where(Candidacy.id == candidacy_id))).first()
+    row = (await session.execute(_SUMMARY, {"candidacy_id": candidacy_id})).first()
     return _summary(row) if row else None
 
 
@@ -213,65 +264,22 @@ async def candidacy_profile(
     session: AsyncSession, candidacy_id: int, language: str
 ) -> Profile | None:
     """The public profile: only approved platform wording, in ``language`` where there is one."""
-    row = (await session.execute(_summary_query().where(Candidacy.id == candidacy_id))).first()
+    wanted = {"candidacy_id": candidacy_id}
+    row = (await session.execute(_SUMMARY, wanted)).first()
     if row is None:
         return None
     summary = _summary(row)
     person = row[1]
-    latest = (
-        select(
-            PlatformPointRevision.point_id,
-            PlatformPointRevision.language,
-            func.max(PlatformPointRevision.id).label("revision_id"),
-            func.count().label("versions"),
-        )
-        .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
-        .where(
-            PlatformPoint.candidacy_id == candidacy_id,
-            PlatformPointRevision.status == Moderation.approved,
-        )
-        .group_by(PlatformPointRevision.point_id, PlatformPointRevision.language)
-        .subquery()
-    )
-    revisions = await session.execute(
-        select(
-            PlatformPoint.id,
-            PlatformPoint.topic,
-            PlatformPoint.position,
-            latest.c.versions,
-            PlatformPointRevision,
-        )
-        .join(latest, latest.c.point_id == PlatformPoint.id)
-        .join(PlatformPointRevision, PlatformPointRevision.id == latest.c.revision_id)
-        .order_by(PlatformPoint.position, PlatformPoint.id)
-    )
     chosen: dict[tuple[int, int], PointView] = {}
-    for point_id, topic, position, versions, revision in revisions:
+    for point_id, topic, position, versions, revision in await session.execute(_POINTS, wanted):
         slot = (position, point_id)
         revised = revision.created_at.date() if versions > 1 else None
         view = PointView(topic, revision.text, revision.language, revised)
         # Prefer the reader's language; otherwise keep whichever wording exists.
         if slot not in chosen or revision.language == language:
             chosen[slot] = view
-    verified = await session.scalar(
-        select(func.count())
-        .select_from(CandidateAccount)
-        .where(
-            and_(
-                CandidateAccount.candidacy_id == candidacy_id,
-                CandidateAccount.revoked_at.is_(None),
-            )
-        )
-    )
-    published = await session.scalars(
-        select(CandidateUpdate)
-        .where(
-            CandidateUpdate.candidacy_id == candidacy_id,
-            CandidateUpdate.status == Moderation.approved,
-        )
-        .order_by(CandidateUpdate.published_at.desc(), CandidateUpdate.id.desc())
-        .limit(50)
-    )
+    verified = await session.scalar(_VERIFIED, wanted)
+    published = await session.scalars(_PUBLISHED, wanted)
     updates = [_update_view(u) for u in published]
     return Profile(
         summary=summary,

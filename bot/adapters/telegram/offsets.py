@@ -26,6 +26,14 @@ class Watermark:
         """How many fetched updates are not handled yet."""
         return len(self._in_hand)
 
+    @property
+    def span(self) -> int:
+        """At most how many of the updates a fetch returns are fetched already: those
+        from the offset up to the newest fetched, handled or not."""
+        if not self._in_hand or self._next is None:
+            return 0
+        return self._next - min(self._in_hand)
+
     def is_new(self, update_id: int) -> bool:
         return self._next is None or update_id >= self._next
 
