@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.candidates import search_candidacies
 from storage.dataset import load_dataset, new_person, read_packaged
 from storage.models import (
     Base,
@@ -123,3 +124,14 @@ async def test_cursors_survive_a_new_engine(db_url: str) -> None:
     second = make_engine(db_url)
     assert await Cursors(second).load("telegram", "offset") == "42"
     await second.dispose()
+
+
+async def test_a_prefix_search_leaves_the_planner_settings_as_they_were(
+    demo_engine: AsyncEngine,
+) -> None:
+    async with unit_factory(demo_engine)() as unit:
+        page = await search_candidacies(unit.session, "王")  # a surname: the prefix tier
+        assert page.items and all(item.name.startswith("王") for item in page.items)
+        if demo_engine.dialect.name == "postgresql":
+            setting = await unit.session.scalar(text("SELECT current_setting('enable_bitmapscan')"))
+            assert setting == "on"
