@@ -17,11 +17,16 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks.telegram_throughput import KEY, drop_schema, prepare_database, workload
+from benchmarks.telegram_throughput import (
+    KEY,
+    bare_answer,
+    drop_schema,
+    prepare_database,
+    workload,
+)
 from bot.adapters.memory import MemoryAdapter
 from bot.app import build_app
 from bot.core.events import ChatRef, Command, SenderRef
-from storage.candidates import candidacy_profile, search_candidacies
 from storage.db import make_engine
 
 WARM_UP = 200
@@ -33,14 +38,9 @@ async def bare_ms(url: str, messages: list[list[object]]) -> float:
     sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def answer(text: str) -> None:
-        command, _, argument = text.partition(" ")
+        command, _, argument = text.removeprefix("/").partition(" ")
         async with sessions() as session:
-            if command == "/search":
-                page = await search_candidacies(session, argument, limit=8)
-                if len(page.items) == 1 and not page.has_more and not page.fuzzy:
-                    await candidacy_profile(session, page.items[0].id, "en")
-            else:
-                await candidacy_profile(session, int(argument), "en")
+            await bare_answer(session, command, argument)
 
     try:
         for _, text, _ in messages[:WARM_UP]:

@@ -110,13 +110,27 @@ async def serve_fake(port: int) -> None:
 # The bare python-telegram-bot handler, in its own process -----------------------------
 
 
+async def bare_answer(session: Any, command: str, argument: str) -> str:
+    """The bare bot's answer to ``/command argument``: the queries candibot's handlers run
+    (a search, and the profile of a single match; or the profile of a number)."""
+    from storage.candidates import candidacy_profile, search_candidacies
+
+    if command == "search":
+        page = await search_candidacies(session, argument, limit=8)
+        if len(page.items) == 1 and not page.has_more and not page.fuzzy:
+            profile = await candidacy_profile(session, page.items[0].id, "en")
+            return profile.summary.name if profile else "?"
+        return "\n".join(item.name for item in page.items) or "no match"
+    profile = await candidacy_profile(session, int(argument), "en")
+    return profile.summary.name if profile else "no such candidate"
+
+
 def run_bare(db_url: str | None, base_url: str, file_url: str, token: str) -> None:
     """PTB's Application with default settings; without ``db_url`` it answers at once."""
     from sqlalchemy.ext.asyncio import async_sessionmaker
     from telegram import Update
     from telegram.ext import Application, CommandHandler, ContextTypes
 
-    from storage.candidates import candidacy_profile, search_candidacies
     from storage.db import make_engine
 
     engine = make_engine(db_url or "sqlite://")
@@ -126,30 +140,22 @@ def run_bare(db_url: str | None, base_url: str, file_url: str, token: str) -> No
         assert update.message is not None
         await update.message.reply_text("hello")
 
-    async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = " ".join(context.args or [])
-        async with sessions() as session:
-            page = await search_candidacies(session, query, limit=8)
-            if len(page.items) == 1 and not page.has_more and not page.fuzzy:
-                profile = await candidacy_profile(session, page.items[0].id, "en")
-                text = profile.summary.name if profile else "?"
-            else:
-                text = "\n".join(item.name for item in page.items) or "no match"
-        assert update.message is not None
-        await update.message.reply_text(text)
+    def querying(command: str) -> Any:
+        async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            args = context.args or []
+            argument = " ".join(args) if command == "search" else (args or ["0"])[0]
+            async with sessions() as session:
+                text = await bare_answer(session, command, argument)
+            assert update.message is not None
+            await update.message.reply_text(text)
 
-    async def candidate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        number = int((context.args or ["0"])[0])
-        async with sessions() as session:
-            profile = await candidacy_profile(session, number, "en")
-        assert update.message is not None
-        await update.message.reply_text(profile.summary.name if profile else "no such candidate")
+        return handle
 
     application = (
         Application.builder().token(token).base_url(base_url).base_file_url(file_url).build()
     )
-    application.add_handler(CommandHandler("search", search if db_url else fixed))
-    application.add_handler(CommandHandler("candidate", candidate if db_url else fixed))
+    for command in ("search", "candidate"):
+        application.add_handler(CommandHandler(command, querying(command) if db_url else fixed))
     application.run_polling(allowed_updates=["message", "callback_query"], close_loop=False)
 
 
@@ -224,8 +230,12 @@ async def prepare_database(kind: str, directory: Path) -> tuple[str, list[str], 
         people = (await connection.execute(select(Person.name, Person.pinyin))).all()
         ids = list((await connection.execute(select(Candidacy.id))).scalars())
     await engine.dispose()
-    names = [name for name, _ in people] + [pinyin.lower() for _, pinyin in people]
-    return url, names, ids
+    return url, _searchable(people), ids
+
+
+def _searchable(people: Any) -> list[str]:
+    """What users type for these (name, pinyin) pairs: the names, and their pinyin."""
+    return [name for name, _ in people] + [pinyin.lower() for _, pinyin in people]
 
 
 async def sample_database(url: str, every: int = 2500) -> tuple[str, list[str], list[int]]:
@@ -243,8 +253,7 @@ async def sample_database(url: str, every: int = 2500) -> tuple[str, list[str], 
         numbers = select(Candidacy.id).where(Candidacy.id % every == 0)
         ids = list((await connection.execute(numbers)).scalars())
     await engine.dispose()
-    names = [name for name, _ in people] + [pinyin.lower() for _, pinyin in people]
-    return url, names, ids
+    return url, _searchable(people), ids
 
 
 async def drop_schema() -> None:

@@ -33,17 +33,15 @@ def _typed(sql: str) -> TextClause:
     return text(sql).bindparams(*(bind for name, bind in _BINDS.items() if f":{name}" in sql))
 
 
-@dataclass(frozen=True)
-class BeginStatements:
-    lock: TextClause
-    #: Claims the event and, only if it was new, returns the language, the live
-    #: conversation's step and data (NULL data: none) and the live private flows
-    #: ``p0``, ``p1``, ...: one statement on SQLite and PostgreSQL alike.
-    claim: TextualSelect
+#: Holds a conversation for the rest of the transaction (PostgreSQL).
+LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 
 
 @cache
-def begin_statements(private_keys: int) -> BeginStatements:
+def claim_statement(private_keys: int) -> TextualSelect:
+    """Claims the event and, only if it was new, returns the language, the live
+    conversation's step and data (NULL data: none) and the live private flows ``p0``,
+    ``p1``, ...: one statement on SQLite and PostgreSQL alike."""
     live = "WHERE key = :conversation AND updated_at >= :state_cut"
     privates = "".join(
         f", (SELECT sealed FROM private_flows WHERE key = :p{n} "
@@ -63,10 +61,7 @@ def begin_statements(private_keys: int) -> BeginStatements:
         "data": JSON(),
         **{f"p{n}": Text() for n in range(private_keys)},
     }
-    return BeginStatements(
-        lock=text("SELECT pg_advisory_xact_lock(:id)"),
-        claim=_typed(claim).columns(**types),
-    )
+    return _typed(claim).columns(**types)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ def _busy(error: sqlite3.OperationalError) -> bool:
 class InlineConnection(aiosqlite.Connection):
     """An aiosqlite connection whose statements run where they are awaited."""
 
-    busy_timeout_ms = 10_000
+    #: How long a statement that found the database locked waits in the worker thread.
+    busy_timeout_ms: int
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:

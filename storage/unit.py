@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.event_sql import SAVES, begin_statements
+from storage.event_sql import LOCK, SAVES, claim_statement
 from storage.types import utcnow
 
 
@@ -55,7 +55,6 @@ class StoreUnit:
             "private_cut": now - private_ttl,
             **{f"p{n}": key for n, key in enumerate(private)},
         }
-        statements = begin_statements(len(private))
         # Below the ORM: these rows are never objects, and its bookkeeping is per call.
         connection = await self.session.connection()
         if self.dialect == "postgresql":
@@ -63,8 +62,8 @@ class StoreUnit:
             # just by being locked. It comes first, in its own statement, so that the
             # reads below see what the previous holder committed. (SQLite's BEGIN
             # IMMEDIATE already serialises writers.)
-            await connection.execute(statements.lock, {"id": advisory_id(conversation)})
-        row = (await connection.execute(statements.claim, values)).first()
+            await connection.execute(LOCK, {"id": advisory_id(conversation)})
+        row = (await connection.execute(claim_statement(len(private)), values)).first()
         if row is None:  # the event's record was there already
             return None
         found = [row._mapping[f"p{n}"] for n in range(len(private))]

@@ -468,21 +468,27 @@ async def differences_from_models(engine: AsyncEngine) -> list[object]:
         return await connection.run_sync(diff)
 
 
+@pytest.fixture
+def rebuilt(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The CREATE statements of the indexes and constraints an import rebuilds."""
+    created: list[str] = []
+    rebuild = DeferredIndexes.rebuild
+
+    async def spy(self: DeferredIndexes) -> None:
+        created.extend(index.create for index in self.deferred)
+        await rebuild(self)
+
+    monkeypatch.setattr(DeferredIndexes, "rebuild", spy)
+    return created
+
+
 async def test_an_import_into_empty_tables_builds_their_indexes_after_and_as_before(
-    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_engine: AsyncEngine, tmp_path: Path, rebuilt: list[str]
 ) -> None:
     text = await exported(demo_engine, "csv")
     await wipe(demo_engine)
     before = await schema(demo_engine)
     models_before = await differences_from_models(demo_engine)
-    rebuilt: list[str] = []
-    rebuild = DeferredIndexes.rebuild
-
-    async def spy(self: DeferredIndexes) -> None:
-        rebuilt.extend(index.create for index in self.deferred)
-        await rebuild(self)
-
-    monkeypatch.setattr(DeferredIndexes, "rebuild", spy)
     await import_text(demo_engine, tmp_path, text)
     assert any("ix_person_search_keys_key" in sql for sql in rebuilt)
     assert any("ix_candidacies_person_id" in sql for sql in rebuilt)
@@ -539,16 +545,8 @@ async def test_an_import_leaves_planner_statistics_on_postgresql(
 
 
 async def test_an_import_into_tables_with_rows_keeps_their_indexes(
-    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_engine: AsyncEngine, tmp_path: Path, rebuilt: list[str]
 ) -> None:
-    rebuilt: list[str] = []
-    rebuild = DeferredIndexes.rebuild
-
-    async def spy(self: DeferredIndexes) -> None:
-        rebuilt.extend(index.create for index in self.deferred)
-        await rebuild(self)
-
-    monkeypatch.setattr(DeferredIndexes, "rebuild", spy)
     before = await schema(demo_engine)
     await import_text(demo_engine, tmp_path, csv_text(row()))
     assert rebuilt == []
