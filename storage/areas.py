@@ -16,6 +16,7 @@ from storage.models import Area, AreaLevel, AreaSearchKey, Election, KeyKind, di
 from storage.search_keys import (
     QueryKey,
     SearchKey,
+    bounded,
     place_pinyin,
     query_key,
     simplified,
@@ -25,6 +26,9 @@ from storage.types import starts_with
 
 DIVISIONS_FILE = "divisions.tsv.gz"
 _BATCH = 5000
+#: Matching areas a search reads and ranks, at most; it also bounds the IN lists that
+#: ask which of them hold elections.
+RANKED_AREAS = 200
 
 
 #: Names the statistics use for a level that has no real place of its own.
@@ -158,8 +162,8 @@ async def search_areas(session: AsyncSession, query: str, *, limit: int = 8) -> 
     result = await session.execute(
         select(Area, literal(2))
         .join(AreaSearchKey, AreaSearchKey.area_code == Area.code)
-        .where(AreaSearchKey.key.in_(sorted(variants)), AreaSearchKey.kind == KeyKind.pinyin)
-        .limit(200)
+        .where(AreaSearchKey.key.in_(bounded(variants)), AreaSearchKey.kind == KeyKind.pinyin)
+        .limit(RANKED_AREAS)
     )
     return await _best(session, list(result), limit)
 
@@ -175,7 +179,7 @@ async def _ranked_areas(session: AsyncSession, wanted: QueryKey, limit: int) -> 
             AreaSearchKey.kind.in_([kind.value for kind in wanted.kinds]),
         )
         .group_by(AreaSearchKey.area_code)
-        .limit(200)
+        .limit(RANKED_AREAS)
         .subquery()
     )
     result = await session.execute(select(Area, keys.c.rank).join(keys, keys.c.code == Area.code))

@@ -24,7 +24,7 @@ from storage.models import (
     PlatformPointRevision,
     UpdateKind,
 )
-from storage.search_keys import hanzi_as_pinyin, query_key, typo_variants
+from storage.search_keys import bounded, hanzi_as_pinyin, query_key, typo_variants
 from storage.types import starts_with
 
 
@@ -82,6 +82,8 @@ class Profile:
 
 #: How many updates a profile shows.
 PROFILE_UPDATES = 3
+#: Persons one search reads at most, however deep the page asked for (50 pages of 8).
+MAX_MATCHES = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +267,7 @@ async def matching_persons(session: AsyncSession, query: str, want: int) -> list
         else:
             variants = typo_variants(wanted.key)
         if variants:
-            fuzzy = and_(keys.key.in_(sorted(variants)), keys.kind == KeyKind.pinyin)
+            fuzzy = and_(keys.key.in_(bounded(variants)), keys.kind == KeyKind.pinyin)
             add(await _ordered_persons(session, fuzzy, order=True, limit=want), Match.fuzzy)
     return list(found.items())[:want]
 
@@ -274,7 +276,8 @@ async def search_candidacies(
     session: AsyncSession, query: str, *, limit: int = 8, offset: int = 0
 ) -> SearchPage:
     """Candidacies of the persons matching ``query``, a page of persons at a time."""
-    persons = await matching_persons(session, query, offset + limit + 1)
+    # A page button carries its offset, and a client can send any: cap what is read.
+    persons = await matching_persons(session, query, min(offset + limit + 1, MAX_MATCHES))
     page = persons[offset : offset + limit]
     if not page:
         return SearchPage((), False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -179,13 +180,22 @@ class QueryKey:
     key: str
 
 
+#: A query key is cut to this many characters, because the work a query causes
+#: (variants, statement parameters) grows with it. Names in characters are no longer;
+#: a longer pinyin spelling (双江拉祜族佤族布朗族傣族自治县) is still found by its prefix.
+MAX_QUERY_KEY_LENGTH = 32
+#: Only this much of a message is read to make its key: normalising and reading it as
+#: pinyin cost time per character, and a name never needs more.
+_MAX_QUERY_TEXT = 8 * MAX_QUERY_KEY_LENGTH
+
+
 def query_key(query: str) -> QueryKey | None:
     """What to look up for a user's query; None if nothing searchable is left."""
-    text = unicodedata.normalize("NFKC", query).strip()
+    text = unicodedata.normalize("NFKC", query[:_MAX_QUERY_TEXT]).strip()
     if has_hanzi(text):
-        key = "".join(_CJK.findall(simplified(text)))
+        key = "".join(_CJK.findall(simplified(text)))[:MAX_QUERY_KEY_LENGTH]
         return QueryKey((KeyKind.hanzi,), key) if key else None
-    key = _NOT_LATIN.sub("", strip_tones(text))
+    key = _NOT_LATIN.sub("", strip_tones(text))[:MAX_QUERY_KEY_LENGTH]
     return QueryKey((KeyKind.pinyin, KeyKind.initials), key) if key else None
 
 
@@ -198,12 +208,24 @@ _CONFUSIONS = (
 
 #: Below this length a typo-tolerant match is mostly noise.
 MIN_FUZZY_LENGTH = 4
+#: Above it there is no typo tier: a key of n letters has about 53n variants, each a
+#: statement parameter, and a name this long is found by its prefix anyway.
+MAX_FUZZY_KEY_LENGTH = 20
+#: The most keys one statement looks up (an IN list). A key of MAX_FUZZY_KEY_LENGTH
+#: letters has fewer variants than this (tests/test_search_bounds.py), so the cut in
+#: ``bounded`` only guards against a change that would make more.
+MAX_KEYS_PER_QUERY = 2048
+
+
+def bounded(keys: Iterable[str]) -> list[str]:
+    """``keys`` in order, at most MAX_KEYS_PER_QUERY of them, for an IN list."""
+    return sorted(keys)[:MAX_KEYS_PER_QUERY]
 
 
 def typo_variants(key: str) -> set[str]:
     """Spellings one typo away from ``key`` (delete, swap, replace, insert a letter) and
     the dialect mergers above, for exact look-ups in the index: no scan is needed."""
-    if len(key) < MIN_FUZZY_LENGTH:
+    if not MIN_FUZZY_LENGTH <= len(key) <= MAX_FUZZY_KEY_LENGTH:
         return set()
     splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
     variants = {a + b[1:] for a, b in splits if b}

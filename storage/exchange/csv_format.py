@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import AsyncIterable, Callable, Mapping
 from datetime import UTC, date, datetime, time
 from operator import itemgetter
@@ -73,6 +74,36 @@ _NAMES_REMEMBERED = 200_000
 
 def where(at: int) -> str:
     return f"line {at}"
+
+
+# Spreadsheets run a cell that begins with one of = + - @ tab or carriage return as a
+# formula (OWASP "CSV injection"), and free text such as a source can begin so. The
+# export puts a ' before such a cell, and before one that begins with quotes and then
+# such a character; the import takes one ' off a cell that begins with quotes and then
+# such a character. So every value comes back as it left, and a hand-written ' before
+# anything else stays.
+_FORMULA_START = "=+-@\t\r"
+_TO_ESCAPE = re.compile(f"'*[{re.escape(_FORMULA_START)}]")
+_ESCAPED = re.compile(f"'+[{re.escape(_FORMULA_START)}]")
+#: Cells beginning with one of these may need a look; all others are left alone at once.
+_MAY_ESCAPE = frozenset(_FORMULA_START + "'")
+
+
+def neutralised(cell: str) -> str:
+    """The cell as written to the file: never the start of a formula."""
+    if cell[:1] in _MAY_ESCAPE and _TO_ESCAPE.match(cell):
+        return "'" + cell
+    return cell
+
+
+def _unescape(row: list[str]) -> None:
+    """Undo ``neutralised`` in place. Rows without a cell that begins with a quote (as
+    good as all) are found with one search of the joined row."""
+    if "\0'" not in "\0" + "\0".join(row):
+        return
+    for i, cell in enumerate(row):
+        if _ESCAPED.match(cell):
+            row[i] = cell[1:]
 
 
 def _split(text: str) -> list[str]:
@@ -241,6 +272,7 @@ def read_csv(text: TextIO, areas: Mapping[str, str], problems: Problems, sink: S
                 continue  # a blank line
             problems.add(where(start), f"expected {width} fields, got {len(row)}")
             continue
+        _unescape(row)
         row.append("")
         for parse, take in parts:
             value, errors = parse(row)
@@ -325,6 +357,6 @@ async def write_csv(rows: AsyncIterable[Row], out: TextIO) -> int:
     writer.writerow(COLUMNS)
     count = 0
     async for row in rows:
-        writer.writerow(_cells(row))
+        writer.writerow([neutralised(cell) for cell in _cells(row)])
         count += 1
     return count
