@@ -8,12 +8,13 @@ from datetime import timedelta
 from bot.core.i18n import N_
 from bot.core.markup import code, fmt, join, plain
 from bot.core.replies import Reply
+from handlers import auditing
 from handlers.announce import NEW_CLAIM, announce
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import long_date
 from handlers.policy import policy
-from handlers.staff import NOT_ALLOWED, identity, moderator, pseudonym
-from storage import audit, claims
+from handlers.staff import CITIZEN, identity, moderator
+from storage import claims
 from storage.candidates import candidacy_summary
 
 router = new_router()
@@ -32,8 +33,8 @@ async def _candidate(ctx: Ctx) -> tuple[int, str] | Reply:
 @router.command("verify")
 async def verify_command(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "verify")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    if isinstance(actor, Reply):
+        return actor
     found = await _candidate(ctx)
     if isinstance(found, Reply):
         return found
@@ -44,7 +45,7 @@ async def verify_command(ctx: Ctx) -> Reply:
         timedelta(hours=rules.claim_code_hours),
     )  # fmt: skip
     ctx.protect(issued, claims.show(issued))
-    await audit.record(ctx.unit.session, actor, "issue_claim_code", "candidacy", candidacy_id)
+    await auditing.record(ctx, actor, "issue_claim_code", "candidacy", candidacy_id)
     return Reply.of(
         join(
             [
@@ -75,9 +76,9 @@ async def claim_command(ctx: Ctx) -> Reply:
         ctx.unit.session, typed, sender.platform, sender.id, policy(ctx).clock()
     )
     if candidacy_id is None:
-        await audit.record(ctx.unit.session, pseudonym(ctx), "refused", "claim_code", "")
+        await auditing.record(ctx, CITIZEN, "refused", "claim_code", "")
         return Reply.of(ctx._(BAD_CODE))
-    await audit.record(ctx.unit.session, identity(ctx), "claim", "candidacy", candidacy_id)
+    await auditing.record(ctx, identity(ctx), "claim", "candidacy", candidacy_id)
     summary = await candidacy_summary(ctx.unit.session, candidacy_id)
     await announce(ctx, NEW_CLAIM, name=summary.name if summary else str(candidacy_id))
     return Reply.of(
@@ -100,15 +101,15 @@ async def claim_command(ctx: Ctx) -> Reply:
 @router.command("revoke")
 async def revoke_command(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "revoke")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    if isinstance(actor, Reply):
+        return actor
     found = await _candidate(ctx)
     if isinstance(found, Reply):
         return found
     candidacy_id, name = found
     count = await claims.revoke(ctx.unit.session, candidacy_id, policy(ctx).clock())
-    await audit.record(ctx.unit.session, actor, "revoke_claim", "candidacy", candidacy_id,
-                       accounts=count)  # fmt: skip
+    await auditing.record(ctx, actor, "revoke_claim", "candidacy", candidacy_id,
+                          accounts=count)  # fmt: skip
     return Reply.of(
         fmt(ctx._("{count} accounts no longer speak for {name}."), count=str(count), name=name)
     )

@@ -1,8 +1,11 @@
 """/queue: moderators review reports in the chat, one claimed item at a time.
 
-Every button checks, on every press, that the presser moderates now and holds the
-item's claim: a forged or stale payload (another item's id, someone else's claim,
-a non-moderator) is refused and audited, and nothing changes.
+Every button checks, on every press, that the presser moderates now, where they may,
+and holds the item's claim: a forged or stale payload (another item's id, someone
+else's claim, a non-moderator, a group) is refused and audited, and nothing changes.
+A decrypted report reaches only a private chat; the moderators' room reviews
+candidates' items. Reports over a flood cap wait behind the rest (/queue quarantine
+opens them directly).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, italic, join, plain
 from bot.core.replies import Button, Reply
-from handlers.base import Ctx, action_arg, message_text, new_router
+from handlers import auditing
+from handlers.base import Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import TOPICS, label, long_date
 from handlers.policy import policy
 from handlers.reports import CATEGORIES, WHENS
-from handlers.staff import NOT_ALLOWED, moderator
+from handlers.staff import PRIVATE_ONLY, Place, moderator, place
 from handlers.updates import KINDS
-from storage import audit, updates
+from storage import updates
 from storage.areas import get_area
 from storage.candidates import candidacy_summary
 from storage.crypto import KeyFileError
@@ -47,6 +51,8 @@ NOT_YOURS = N_(
     "Send /queue for your current item."
 )
 NO_KEY = N_("The bot cannot open reports: the moderators' private key is not loaded.")
+#: What follows /queue to open the quarantine.
+QUARANTINE = ("quarantine", "隔离")
 
 
 def _buttons(ctx: Ctx, report_id: int, can_publish: bool) -> list[list[Button]]:
@@ -109,21 +115,46 @@ async def show(ctx: Ctx, report: Report) -> Reply:
 
 @router.command("queue")
 async def queue_command(ctx: Ctx) -> Reply:
-    actor = await moderator(ctx, "queue")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    quarantine = command_args(ctx).strip().lower() in QUARANTINE
+    actor = await moderator(ctx, "queue", reports=quarantine)
+    if isinstance(actor, Reply):
+        return actor
+    if quarantine:
+        return await next_quarantined(ctx, actor)
+    if place(ctx) is not Place.private:
+        return await room_item(ctx, actor)
     return await next_item(ctx, actor)
 
 
 async def next_item(ctx: Ctx, actor: str, skip: int | None = None) -> Reply:
-    """Reports first (people at risk wait on them), then candidates' updates."""
-    report = await next_report(ctx.unit.session, actor, policy(ctx).clock(), skip)
+    """Reports first (people at risk wait on them), then candidates' updates, then the
+    quarantine, so that a flood waits behind everything but nothing waits for ever."""
+    session, now = ctx.unit.session, policy(ctx).clock()
+    report = await next_report(session, actor, now, skip)
     if report is not None:
         return await show(ctx, report)
+    item = await updates.next_item(session, actor, now)
+    if item is not None:
+        return await show_candidate_item(ctx, *item)
+    report = await next_report(session, actor, now, skip, quarantine=True)
+    if report is not None:
+        return await show(ctx, report)
+    return Reply.of(ctx._("The queue is empty. Thank you."))
+
+
+async def next_quarantined(ctx: Ctx, actor: str, skip: int | None = None) -> Reply:
+    report = await next_report(ctx.unit.session, actor, policy(ctx).clock(), skip, quarantine=True)
+    if report is not None:
+        return await show(ctx, report)
+    return Reply.of(ctx._("The quarantine is empty."))
+
+
+async def room_item(ctx: Ctx, actor: str) -> Reply:
+    """The moderators' room reviews candidates' items; reports only reach a private chat."""
     item = await updates.next_item(ctx.unit.session, actor, policy(ctx).clock())
     if item is not None:
         return await show_candidate_item(ctx, *item)
-    return Reply.of(ctx._("The queue is empty. Thank you."))
+    return Reply.of(ctx._(PRIVATE_ONLY))
 
 
 async def show_candidate_item(ctx: Ctx, kind: str, item: updates.Item) -> Reply:
@@ -159,15 +190,15 @@ async def show_candidate_item(ctx: Ctx, kind: str, item: updates.Item) -> Reply:
 @router.action("qc")
 async def candidate_item_button(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "qc")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    if isinstance(actor, Reply):
+        return actor
     verb, kind, raw_id = [*action_arg(ctx).split(":"), "", "", ""][:3]
     now = policy(ctx).clock()
     item = await updates.claimed_item(
         ctx.unit.session, kind, int(raw_id) if raw_id.isdigit() else -1, actor, now
     )
     if item is None or verb not in ("ok", "no", "skip"):
-        await audit.record(ctx.unit.session, actor, "refused", "candidate_item", raw_id)
+        await auditing.record(ctx, actor, "refused", "candidate_item", raw_id)
         return Reply.of(ctx._(NOT_YOURS))
     if verb == "skip":
         item.claimed_by, item.claimed_until = None, None
@@ -175,9 +206,9 @@ async def candidate_item_button(ctx: Ctx) -> Reply:
     candidacy = await updates.candidacy_of(ctx.unit.session, item)
     before = item.status
     await updates.decide(ctx.unit.session, item, verb == "ok", now)
-    await audit.record(ctx.unit.session, actor, "approve" if verb == "ok" else "reject",
-                       "revision" if kind == updates.REVISION else "update", item.id,
-                       candidacy=candidacy.id, before=before, after=item.status)  # fmt: skip
+    await auditing.record(ctx, actor, "approve" if verb == "ok" else "reject",
+                          "revision" if kind == updates.REVISION else "update", item.id,
+                          candidacy=candidacy.id, before=before, after=item.status)  # fmt: skip
     return Reply.of(
         ctx._("Published. Send /queue for the next item.")
         if verb == "ok"
@@ -187,14 +218,14 @@ async def candidate_item_button(ctx: Ctx) -> Reply:
 
 async def _held(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:
     """The moderator and the report they hold for this button; a refusal otherwise."""
-    actor = await moderator(ctx, what)
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    actor = await moderator(ctx, what, reports=True)
+    if isinstance(actor, Reply):
+        return actor
     _, _, raw_id = action_arg(ctx).partition(":")
     report_id = int(raw_id.partition(":")[0]) if raw_id.partition(":")[0].isdigit() else -1
     report = await claimed(ctx.unit.session, report_id, actor, policy(ctx).clock())
     if report is None:
-        await audit.record(ctx.unit.session, actor, "refused", "report", raw_id, button=what)
+        await auditing.record(ctx, actor, "refused", "report", raw_id, button=what)
         return Reply.of(ctx._(NOT_YOURS))
     return actor, report
 
@@ -206,14 +237,16 @@ async def queue_button(ctx: Ctx) -> Reply:
     if isinstance(held, Reply):
         return held
     actor, report = held
-    session, today = ctx.unit.session, policy(ctx).clock().date()
+    today = policy(ctx).clock().date()
     if verb == "skip":
         release(report)
+        if report.status == ReportStatus.quarantined and not report.escalated:
+            return await next_quarantined(ctx, actor, skip=report.id)
         return await next_item(ctx, actor, skip=report.id)
     if verb == "esc":
         report.escalated = True
         release(report)
-        await audit.record(session, actor, "escalate", "report", report.id)
+        await auditing.record(ctx, actor, "escalate", "report", report.id)
         return Reply.of(ctx._("Escalated to the administrators. Send /queue for the next item."))
     if verb == "rej":
         rows = [[Button(ctx._(text), f"q:rr:{report.id}:{key}")] for key, text in
@@ -226,8 +259,8 @@ async def queue_button(ctx: Ctx) -> Reply:
         before = report.status
         report.status, report.reject_reason, report.closed_on = ReportStatus.rejected, reason, today
         release(report)
-        await audit.record(session, actor, "reject", "report", report.id,
-                           before=before, after=report.status, reason=reason)  # fmt: skip
+        await auditing.record(ctx, actor, "reject", "report", report.id,
+                              before=before, after=report.status, reason=reason)  # fmt: skip
         return Reply.of(ctx._("Rejected. Send /queue for the next item."))
     if verb == "sum":
         if not report.may_publish:
@@ -254,11 +287,11 @@ async def _approve(ctx: Ctx, actor: str, report: Report) -> Reply:
     count, published = await approve(
         ctx.unit.session, report, actor, needed, policy(ctx).clock().date()
     )
-    await audit.record(ctx.unit.session, actor, "approve", "report", report.id,
-                       approvals=count, needed=needed)  # fmt: skip
+    await auditing.record(ctx, actor, "approve", "report", report.id,
+                          approvals=count, needed=needed)  # fmt: skip
     if published:
-        await audit.record(ctx.unit.session, actor, "publish", "report", report.id,
-                           summary=report.summary)  # fmt: skip
+        await auditing.record(ctx, actor, "publish", "report", report.id,
+                              summary=report.summary)  # fmt: skip
         return Reply.of(ctx._("Published. Citizens see it with /incidents."))
     release(report)
     return Reply.of(
@@ -271,10 +304,10 @@ async def _approve(ctx: Ctx, actor: str, report: Report) -> Reply:
 
 
 async def _step_report(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:
-    actor = await moderator(ctx, what)
-    if actor is None:
+    actor = await moderator(ctx, what, reports=True)
+    if isinstance(actor, Reply):
         ctx.state = ctx.state.fresh()
-        return Reply.of(ctx._(NOT_ALLOWED))
+        return actor
     report_id = ctx.state.data.get("report")
     report = await claimed(
         ctx.unit.session, int(report_id) if isinstance(report_id, int) else -1, actor,
@@ -295,8 +328,8 @@ async def summary_typed(ctx: Ctx) -> Reply:
     before = report.summary
     report.summary = message_text(ctx)
     report.summary_area_code = await county_of(ctx.unit.session, report.area_code)
-    await audit.record(ctx.unit.session, actor, "edit_summary", "report", report.id,
-                       before=before, after=report.summary)  # fmt: skip
+    await auditing.record(ctx, actor, "edit_summary", "report", report.id,
+                          before=before, after=report.summary)  # fmt: skip
     return await show(ctx, report)
 
 
@@ -315,7 +348,7 @@ async def question_typed(ctx: Ctx) -> Reply:
     report.status = ReportStatus.question
     release(report)
     # The question's words stay out of the audit log: they may quote the report.
-    await audit.record(ctx.unit.session, actor, "ask", "report", report.id)
+    await auditing.record(ctx, actor, "ask", "report", report.id)
     return Reply.of(
         ctx._("Sent. The reporter sees it with /status. Send /queue for the next item.")
     )

@@ -8,13 +8,13 @@ from datetime import date
 from bot.core.i18n import N_
 from bot.core.markup import fmt
 from bot.core.replies import Reply
+from handlers import auditing
 from handlers.alerts import tell_subscribers
 from handlers.areas import pick_elections
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.policy import policy
-from handlers.staff import NOT_ALLOWED, moderator
-from storage import audit
+from handlers.staff import moderator
 from storage.areas import search_areas
 from storage.elections import elections_in_area
 from storage.models import Election, ElectionStatus
@@ -46,8 +46,8 @@ def _day(text: str) -> date | str | None:
 @router.command("setdate")
 async def setdate_command(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "setdate")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    if isinstance(actor, Reply):
+        return actor
     words = command_args(ctx).split()
     if len(words) < 2:
         return Reply.of(ctx._(USAGE))
@@ -89,8 +89,8 @@ async def setdate_command(ctx: Ctx) -> Reply:
              "source": election.source}  # fmt: skip
     if milestone:
         after[milestone] = str(day)
-    await audit.record(ctx.unit.session, actor, "set_date", "election", election.id,
-                       before=before, after=after)  # fmt: skip
+    await auditing.record(ctx, actor, "set_date", "election", election.id,
+                          before=before, after=after)  # fmt: skip
     if not milestone:
         await tell_subscribers(ctx, election)
     shown = long_date(day, ctx.language) if day else ctx._("not announced yet")

@@ -1,13 +1,16 @@
-"""Who may moderate: the role check every moderator command and button runs, on every
-call, and the admins' in-chat management of moderators (/mods)."""
+"""Who may moderate, and where: the role and place check every moderator command and
+button runs, on every call, and the admins' in-chat management of moderators (/mods)."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from bot.core.i18n import N_
 from bot.core.markup import fmt, join, plain
 from bot.core.replies import Reply
+from handlers import auditing
 from handlers.base import Ctx, command_args, new_router
-from storage import audit
+from handlers.policy import policy
 from storage.models import StaffRole
 from storage.roles import Roles, add_staff, list_staff, remove_staff, roles_of
 
@@ -15,6 +18,20 @@ router = new_router()
 
 NOT_ALLOWED = N_("Not allowed: this is for moderators.")
 ADMINS_ONLY = N_("Not allowed: this is for administrators.")
+WRONG_CHAT = N_(
+    "Moderator commands work only in a private chat with the bot or in the moderators' room."
+)
+PRIVATE_ONLY = N_("Reports are shown only in a private chat with the bot: send /queue there.")
+
+#: How the audit log names anyone refused who is not staff. Not a pseudonym: that is
+#: the key of their language preference, and with the entry's time it would say who
+#: tried what, when, for as long as the log is kept.
+CITIZEN = "citizen"
+
+
+class Place(StrEnum):
+    private = "private"
+    room = "room"
 
 
 def identity(ctx: Ctx) -> str:
@@ -22,29 +39,50 @@ def identity(ctx: Ctx) -> str:
     return f"{ctx.event.sender.platform}:{ctx.event.sender.id}"
 
 
-def pseudonym(ctx: Ctx) -> str:
-    """Someone who is not staff, as the audit log names them: never their raw id."""
-    return f"user:{ctx.user[:16]}"
+def place(ctx: Ctx) -> Place | None:
+    """Where moderation may happen: a private chat with the bot, or the configured
+    moderators' room. Anyone can add the bot to a group; a group is neither."""
+    chat = ctx.event.chat
+    if chat.private:
+        return Place.private
+    if policy(ctx).moderation_room == (chat.platform, chat.id):
+        return Place.room
+    return None
 
 
 async def roles(ctx: Ctx) -> Roles:
     return await roles_of(ctx.unit.session, ctx.event.sender.platform, ctx.event.sender.id)
 
 
-async def moderator(ctx: Ctx, what: str) -> str | None:
-    """The caller's identity if they moderate now; otherwise audit the attempt, None."""
-    if (await roles(ctx)).is_moderator:
-        return identity(ctx)
-    await audit.record(ctx.unit.session, pseudonym(ctx), "refused", "command", what)
-    return None
+async def _refuse(ctx: Ctx, actor: str, what: str, message: str, **detail: str) -> Reply:
+    await auditing.record(ctx, actor, "refused", "command", what, **detail)
+    return Reply.of(ctx._(message))
 
 
-async def admin(ctx: Ctx, what: str) -> str | None:
-    if (await roles(ctx)).is_admin:
-        return identity(ctx)
-    actor = identity(ctx) if (await roles(ctx)).is_moderator else pseudonym(ctx)
-    await audit.record(ctx.unit.session, actor, "refused", "command", what)
-    return None
+async def _here(ctx: Ctx, what: str, reports: bool) -> str | Reply:
+    where = place(ctx)
+    if where is None:  # the group's id stays out of the log: it may say whose group
+        return await _refuse(ctx, identity(ctx), what, WRONG_CHAT, chat="other")
+    if reports and where is not Place.private:
+        return await _refuse(ctx, identity(ctx), what, PRIVATE_ONLY, chat="room")
+    return identity(ctx)
+
+
+async def moderator(ctx: Ctx, what: str, *, reports: bool = False) -> str | Reply:
+    """The caller's identity if they moderate now and here; otherwise the refusal to
+    send, already audited. ``reports``: the call shows or acts on a decrypted report,
+    which only a private chat may receive (a room has members the report never chose)."""
+    if not (await roles(ctx)).is_moderator:
+        return await _refuse(ctx, CITIZEN, what, NOT_ALLOWED)
+    return await _here(ctx, what, reports)
+
+
+async def admin(ctx: Ctx, what: str) -> str | Reply:
+    held = await roles(ctx)
+    if not held.is_admin:
+        return await _refuse(ctx, identity(ctx) if held.is_moderator else CITIZEN, what,
+                             ADMINS_ONLY)  # fmt: skip
+    return await _here(ctx, what, reports=False)
 
 
 def parse_identity(text: str) -> tuple[str, str] | None:
@@ -58,8 +96,8 @@ def parse_identity(text: str) -> tuple[str, str] | None:
 @router.command("mods")
 async def mods_command(ctx: Ctx) -> Reply:
     actor = await admin(ctx, "mods")
-    if actor is None:
-        return Reply.of(ctx._(ADMINS_ONLY))
+    if isinstance(actor, Reply):
+        return actor
     verb, _, rest = command_args(ctx).partition(" ")
     session = ctx.unit.session
     if verb == "list" or not verb:
@@ -76,5 +114,5 @@ async def mods_command(ctx: Ctx) -> Reply:
         await add_staff(session, who[0], who[1], StaffRole.moderator)
     else:
         await remove_staff(session, who[0], who[1])
-    await audit.record(session, actor, f"staff_{verb}", "staff", f"{who[0]}:{who[1]}")
+    await auditing.record(ctx, actor, f"staff_{verb}", "staff", f"{who[0]}:{who[1]}")
     return Reply.of(fmt(ctx._("Done: {who}."), who=f"{who[0]}:{who[1]}"))

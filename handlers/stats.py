@@ -5,13 +5,13 @@ from __future__ import annotations
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Reply
+from handlers import auditing
 from handlers.base import Ctx, new_router
 from handlers.charts import cjk_font, weekly_bars
 from handlers.labels import label
 from handlers.policy import policy
 from handlers.reports import CATEGORIES
-from handlers.staff import NOT_ALLOWED, moderator
-from storage import audit
+from handlers.staff import moderator
 from storage.stats import report_stats
 
 router = new_router()
@@ -20,10 +20,10 @@ router = new_router()
 @router.command("stats")
 async def stats_command(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "stats")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    if isinstance(actor, Reply):
+        return actor
     stats = await report_stats(ctx.unit.session, policy(ctx).today())
-    await audit.record(ctx.unit.session, actor, "view_stats")
+    await auditing.record(ctx, actor, "view_stats")
     lines: list[Text] = [bold(fmt(ctx._("Reports: {count}"), count=str(stats.total)))]
     kinds = "; ".join(f"{label(CATEGORIES, c, ctx._)} {n}" for c, n in stats.by_category)
     places = "; ".join(f"{name} {n}" for name, n in stats.by_area)

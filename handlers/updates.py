@@ -12,13 +12,13 @@ from datetime import date
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Button, Reply
+from handlers import auditing
 from handlers.announce import NEW_UPDATE, announce
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.candidates import render_profile
 from handlers.labels import TOPICS, label
 from handlers.policy import policy
-from handlers.staff import NOT_ALLOWED, identity, moderator, pseudonym, roles
-from storage import audit
+from handlers.staff import CITIZEN, identity, moderator, roles
 from storage.candidates import candidacy_profile, candidacy_summary
 from storage.models import Candidacy, Topic, UpdateKind
 from storage.updates import pending, propose_revision, propose_update
@@ -46,15 +46,15 @@ async def own_candidacy(ctx: Ctx) -> Candidacy | Reply:
     ids = (await roles(ctx)).candidacy_ids
     candidacy = await ctx.unit.session.get(Candidacy, ids[0]) if ids else None
     if candidacy is None:
-        await audit.record(ctx.unit.session, pseudonym(ctx), "refused", "command", "update")
+        await auditing.record(ctx, CITIZEN, "refused", "command", "update")
         ctx.state = ctx.state.fresh()
         return Reply.of(ctx._(ONLY_CANDIDATES))
     return candidacy
 
 
 async def _sent(ctx: Ctx, candidacy: Candidacy, kind: str) -> Reply:
-    await audit.record(ctx.unit.session, identity(ctx), f"propose_{kind}", "candidacy",
-                       candidacy.id, trusted=candidacy.trusted)  # fmt: skip
+    await auditing.record(ctx, identity(ctx), f"propose_{kind}", "candidacy",
+                          candidacy.id, trusted=candidacy.trusted)  # fmt: skip
     ctx.state = ctx.state.fresh()
     summary = await candidacy_summary(ctx.unit.session, candidacy.id)
     await announce(ctx, NEW_UPDATE, name=summary.name if summary else str(candidacy.id))
@@ -212,16 +212,16 @@ async def myprofile_command(ctx: Ctx) -> list[Reply]:
 @router.command("trust")
 async def trust_command(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "trust")
-    if actor is None:
-        return Reply.of(ctx._(NOT_ALLOWED))
+    if isinstance(actor, Reply):
+        return actor
     arg, _, switch = command_args(ctx).partition(" ")
     summary = await candidacy_summary(ctx.unit.session, int(arg)) if arg.isdigit() else None
     if summary is None:
         return Reply.of(ctx._("Give the candidate's number, as /candidate shows it."))
     candidacy = await ctx.unit.session.get_one(Candidacy, summary.id)
     before, candidacy.trusted = candidacy.trusted, switch.strip() != "off"
-    await audit.record(ctx.unit.session, actor, "trust", "candidacy", candidacy.id,
-                       before=before, after=candidacy.trusted)  # fmt: skip
+    await auditing.record(ctx, actor, "trust", "candidacy", candidacy.id,
+                          before=before, after=candidacy.trusted)  # fmt: skip
     if candidacy.trusted:
         return Reply.of(fmt(ctx._("{name}'s updates now publish at once."), name=summary.name))
     return Reply.of(fmt(ctx._("{name}'s updates wait for review again."), name=summary.name))

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import ModeratorKeys, decrypt
@@ -24,6 +24,9 @@ from storage.models import (
 #: How long an opened item stays with the moderator who opened it.
 CLAIM_FOR = timedelta(minutes=15)
 PENDING = (ReportStatus.new, ReportStatus.quarantined, ReportStatus.in_review)
+#: Served first: new reports and those the reporter answered. Reports over a flood
+#: cap wait in quarantine, behind them, so that a flood cannot bury a real report.
+FOR_REVIEW = (ReportStatus.new, ReportStatus.in_review)
 
 
 def week_of(day: date) -> date:
@@ -36,15 +39,26 @@ def summary_hash(summary: str) -> str:
 
 
 async def next_report(
-    session: AsyncSession, moderator: str, now: datetime, skip: int | None = None
+    session: AsyncSession,
+    moderator: str,
+    now: datetime,
+    skip: int | None = None,
+    *,
+    quarantine: bool = False,
 ) -> Report | None:
-    """Claim the oldest pending report nobody else is working on (escalated first)."""
+    """Claim the oldest report nobody else is working on (escalated first): one for
+    review, or with ``quarantine`` one held over a flood cap. A quarantined report a
+    moderator escalated is for review: someone looked and found it real."""
     free = or_(
         Report.claimed_by.is_(None), Report.claimed_until < now, Report.claimed_by == moderator
     )
+    quarantined = Report.status == ReportStatus.quarantined
+    wanted = quarantined if quarantine else or_(
+        Report.status.in_(FOR_REVIEW), and_(quarantined, Report.escalated)
+    )  # fmt: skip
     query = (
         select(Report)
-        .where(Report.status.in_(PENDING), free)
+        .where(wanted, free)
         .order_by(Report.escalated.desc(), Report.id)
         .limit(1)
         .with_for_update(skip_locked=True)
