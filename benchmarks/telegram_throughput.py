@@ -285,7 +285,7 @@ async def clear_bot_state(url: str) -> None:
 
     engine = make_engine(url)
     async with engine.begin() as connection:
-        for table in ("processed_events", "conversations", "private_flows", "platform_cursors"):
+        for table in ("processed_events", "conversations", "platform_cursors"):
             await connection.execute(text(f"DELETE FROM {table}"))
     await engine.dispose()
 

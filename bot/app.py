@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter, EventSink
 from bot.config import Settings
-from bot.core.dispatcher import Dispatcher
+from bot.core.dispatcher import Dispatcher, utcnow
+from bot.core.ephemeral import MemoryEphemeral
 from bot.core.events import ButtonAction, Event
 from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
-from bot.core.ports import CursorStore
+from bot.core.limits import Limits
+from bot.core.ports import CursorStore, Ephemeral
 from bot.core.replies import Reply
 from handlers import build_router
 from handlers.policy import Policy, ReportSetup
+from storage.audit import AuditKey
 from storage.crypto import ModeratorKeys, read_key_file
 from storage.cursors import Cursors
-from storage.db import make_engine, upgrade
+from storage.db import make_engine, scrub, upgrade
+from storage.ephemeral_redis import connect as connect_redis
 from storage.receipts import ReceiptHasher
 from storage.reports import Caps
 from storage.retention import Retention
 from storage.unit import StoreUnit, unit_factory
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -61,6 +68,9 @@ class App:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        closing = getattr(self.dispatcher.ephemeral, "close", None)
+        if closing is not None:
+            await closing()
 
 
 def receipt_salt(identity_key: bytes) -> bytes:
@@ -122,10 +132,19 @@ async def build_app(
     state_ttl: timedelta = timedelta(hours=24),
     migrate: bool = True,
     policy: Policy | None = None,
+    ephemeral: Ephemeral | None = None,
+    limits: Limits | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> App:
+    """The bot on ``database_url``. Without ``ephemeral``, drafts, counters and their
+    secrets live in this process's memory (one worker)."""
     engine = make_engine(database_url)
     if migrate:
         await upgrade(engine)
+
+    async def scrub_files() -> None:
+        await scrub(engine)
+
     dispatcher = Dispatcher(
         build_router(),
         unit_factory(engine),
@@ -133,6 +152,10 @@ async def build_app(
         Catalogs(default=default_language),
         state_ttl=state_ttl,
         config=policy or Policy(),
+        ephemeral=ephemeral or MemoryEphemeral(),
+        limits=limits or DEFAULT_LIMITS,
+        scrub=scrub_files,
+        clock=clock or utcnow,
     )
     return App(engine, dispatcher)
 
@@ -143,8 +166,12 @@ async def app_from_settings(
     keys: ModeratorKeys | None,
     *,
     database_url: str | None = None,
+    audit_key: AuditKey | None = None,
 ) -> App:
-    """The bot as the settings describe it (``database_url`` overrides theirs)."""
+    """The bot as the settings describe it (``database_url`` overrides theirs). Without
+    ``audit_key`` (the throwaway demo) the audit log is keyed for this process only, and
+    /audit reads no checkpoint."""
+    ephemeral = await connect_redis(settings.ephemeral_url) if settings.ephemeral_url else None
     return await build_app(
         database_url or settings.database_url,
         identity_key,
@@ -156,5 +183,9 @@ async def app_from_settings(
             publish_approvals=settings.publish_approvals,
             claim_code_hours=settings.claim_code_hours,
             moderation_room=moderation_room(settings),
+            audit_key=audit_key or AuditKey.ephemeral(),
+            audit_checkpoint=settings.audit_checkpoint_file if audit_key else None,
         ),
+        ephemeral=ephemeral,
+        limits=Limits(burst=settings.rate_burst, per_minute=settings.rate_per_minute),
     )

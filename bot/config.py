@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     default_language: str = "zh_CN"
     #: An unfinished flow is forgotten after this many hours.
     state_ttl_hours: int = 24
+    #: Where several workers share drafts, counters and their secrets: a Redis URL
+    #: (redis://host:6379/0) of a server that keeps nothing on disk. Unset: this
+    #: process's memory, for a single worker.
+    ephemeral_url: str | None = None
+    #: Events one sender may send in 10 seconds, and in a minute, before "slow down".
+    rate_burst: int = 12
+    rate_per_minute: int = 40
     log_level: str = "WARNING"
     #: Withhold platforms and updates on election day (Election Law Art. 34).
     quiet_on_election_day: bool = True
@@ -50,6 +57,14 @@ class Settings(BaseSettings):
     publish_approvals: int = 2
     #: How long a candidate's one-time claim code stays valid.
     claim_code_hours: int = 48
+    #: How often the moderators' room hears how many reports and messages arrived;
+    #: batched so that no announcement times a report (docs/THREAT_MODEL.md).
+    digest_minutes: int = 15
+    #: The key behind the audit log's MACs, outside the database; created (mode 0600)
+    #: on first use. Back it up apart from the database.
+    audit_key_file: Path = Path("var/audit.key")
+    #: The signed checkpoint of the audit log's head, outside the database.
+    audit_checkpoint_file: Path = Path("var/audit.checkpoint")
 
     # Incident reports
     #: The moderators' key file (`candibot keys generate`); no file, no reports.
@@ -96,15 +111,27 @@ def decode_key(text: str) -> bytes:
         raise ValueError("the identity key must be hex or base64") from exc
 
 
-def load_identity_key(settings: Settings) -> bytes:
-    """The key from the environment, else from its file, created on first use."""
-    if settings.identity_key is not None:
-        return decode_key(settings.identity_key.get_secret_value())
-    path = settings.identity_key_file
+def _key_from_file(path: Path, what: str, *, create: bool = True) -> bytes:
+    """A key from ``path``, made (random, mode 0600) on first use if ``create``."""
     if not path.exists():
+        if not create:
+            raise FileNotFoundError(f"the {what} file {path} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as fh:
             fh.write(secrets.token_hex(32) + "\n")
-        log.warning("created a new identity key in %s; back it up apart from the database", path)
+        log.warning("created a new %s in %s; back it up apart from the database", what, path)
     return decode_key(path.read_text())
+
+
+def load_identity_key(settings: Settings) -> bytes:
+    """The key from the environment, else from its file, created on first use."""
+    if settings.identity_key is not None:
+        return decode_key(settings.identity_key.get_secret_value())
+    return _key_from_file(settings.identity_key_file, "identity key")
+
+
+def load_audit_key(settings: Settings, *, create: bool = True) -> bytes:
+    """The audit key from its file, created on first use unless not ``create`` (a
+    verifier must not invent a key: every row would then look forged)."""
+    return _key_from_file(settings.audit_key_file, "audit key", create=create)

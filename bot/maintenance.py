@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -12,9 +11,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import load_report_keys, retention
+from bot.audit_checkpoints import AuditCheckpoints, checkpoint
 from bot.config import Settings
+from bot.schedule import Every
 from storage.crypto import KeyFileError, ModeratorKeys, generate, read_key_file, write_key_file
-from storage.reports import rewrap
+from storage.db import scrub
+from storage.rekey import rekey
 from storage.retention import Purged, purge
 from storage.unit import unit_factory
 
@@ -55,7 +57,8 @@ class Rotation:
 async def rotate_keys(
     engine: AsyncEngine, settings: Settings, new_passphrase: str | None
 ) -> Rotation:
-    """Seal every report key to a fresh key pair, then put the new key file in place.
+    """Re-encrypt every report under a fresh report key sealed to a fresh key pair, then
+    put the new key file in place.
 
     The old file is kept beside it as ``.retired-<date>``: destroy it once the new
     key is backed up.
@@ -74,7 +77,7 @@ async def rotate_keys(
     write_key_file(fresh, private, new_passphrase)
     new = read_key_file(fresh, new_passphrase)
     async with unit_factory(engine)() as unit:
-        count = await rewrap(unit.session, old, new)
+        count = await rekey(unit.session, old, new)
     retired = path.with_name(f"{path.name}.retired-{datetime.now(UTC):%Y%m%d%H%M%S}")
     path.rename(retired)
     fresh.rename(path)
@@ -86,40 +89,31 @@ async def purge_once(engine: AsyncEngine, settings: Settings) -> Purged:
         return await purge(unit.session, datetime.now(UTC), retention(settings))
 
 
-class PurgeSchedule:
-    """The bot's own schedule: a purge at start, then every hour, until stopped.
+class PurgeSchedule(Every):
+    """The retention purge at start, then every hour, until stopped; each time the
+    SQLite write-ahead log is folded away too, and with ``audit`` the audit log is
+    checkpointed (not in the throwaway demo, whose chain must not replace a
+    deployment's checkpoint)."""
 
-    Stopping waits for a purge in progress rather than cancelling it: a database
-    call cut off halfway would leave its connection (and SQLite's thread) behind.
-    """
-
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings, audit: AuditCheckpoints | None = None
+    ) -> None:
+        super().__init__("purge", PURGE_EVERY, self._chores)
         self._engine = engine
         self._settings = settings
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._audit = audit
 
-    async def start(self) -> None:
-        await self._purge()
-        self._task = asyncio.create_task(self._loop())
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-
-    async def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await asyncio.wait_for(self._stop.wait(), PURGE_EVERY.total_seconds())
-            except TimeoutError:
-                await self._purge()
-
-    async def _purge(self) -> None:
+    async def _chores(self) -> Purged:
         try:
-            log.info("purge: %s", await purge_once(self._engine, self._settings))
-        except Exception as exc:  # keep the schedule alive; say what failed
-            log.error("purge failed: %s", type(exc).__name__)
+            purged = await purge_once(self._engine, self._settings)
+        finally:
+            await scrub(self._engine)
+            if self._audit is not None:
+                try:
+                    await checkpoint(self._engine, self._audit)
+                except Exception as exc:  # CheckpointError included: the room was told
+                    log.error("audit checkpoint failed: %s", type(exc).__name__)
+        return purged
 
 
 __all__ = ["ChoreFailed", "KeyFileError", "PurgeSchedule", "generate_keys", "purge_once"]

@@ -1,23 +1,26 @@
 """Announcing new items in the moderators' room, through the outbox.
 
-Announcements say what kind of item waits, never who sent it. They are written in
-both languages, since a room is shared.
+Announcements never say who sent an item. Reports are not announced one by one: the
+room's server would see when each arrived, to the second, and could match that to a
+reporter's traffic. They are counted in a digest sent at an interval (``digest``),
+with no kind and no time. Everything is written in both languages, since a room is
+shared.
 """
 
 from __future__ import annotations
 
-from bot.core.i18n import N_
+from bot.core.i18n import N_, Catalogs
 from bot.core.markup import fmt, join
 from bot.core.replies import Reply
 from handlers.base import Ctx
 from handlers.policy import policy
+from storage.digest import ReportNews
 from storage.outbox import enqueue
 
-NEW_REPORT = N_("New report waiting ({category}). Send /queue.")
-NEW_QUARANTINED = N_(
-    "New report over a flood cap, waiting in quarantine ({category}). Send /queue."
+DIGEST = N_(
+    "Since the last digest: new reports: {new}; in quarantine: {quarantined}; answers "
+    "from reporters: {answered}. Send /queue."
 )
-REPORT_ANSWERED = N_("A reporter answered or added information. Send /queue.")
 NEW_CLAIM = N_("A candidate claimed their profile with a code ({name}).")
 NEW_UPDATE = N_("A candidate sent an update ({name}). Send /queue.")
 
@@ -32,3 +35,14 @@ async def announce(ctx: Ctx, message: str, **values: str) -> None:
         _ = ctx.catalogs.gettext(language)
         lines.append(fmt(_(message), **{name: _(value) for name, value in values.items()}))
     await enqueue(ctx.unit.session, room[0], room[1], Reply.of(join(lines)).to_json())
+
+
+def digest(catalogs: Catalogs, news: ReportNews) -> Reply:
+    """The digest of report news, in Chinese, then English."""
+    counts = {"new": news.new, "quarantined": news.quarantined, "answered": news.answered}
+    # Numbers are not msgids: format them after translating.
+    lines = [
+        fmt(catalogs.gettext(language)(DIGEST), **{k: str(v) for k, v in counts.items()})
+        for language in ("zh_CN", "en")
+    ]
+    return Reply.of(join(lines))

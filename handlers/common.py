@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 
-from bot.core.events import Command, PhotoMessage
+from bot.core.events import ButtonAction, Command, PhotoMessage
 from bot.core.markup import fmt, join, plain
 from bot.core.replies import Reply
 from handlers.base import EXPIRED, Ctx, new_router
+from handlers.reports import DRAFT_LOST, PREFIXES
 from handlers.start import DESCRIPTIONS, HELP
 
 router = new_router()
@@ -34,6 +35,11 @@ async def unknown_command(ctx: Ctx) -> Reply:
 
 @router.stale_action
 async def stale_action(ctx: Ctx) -> Reply:
+    event = ctx.event
+    draft_button = isinstance(event, ButtonAction) and event.payload.partition(":")[0] in PREFIXES
+    if draft_button and not ctx.previous.private:
+        # A report's button with no draft behind it: say what may have happened.
+        return Reply.of(ctx._(DRAFT_LOST))
     return Reply.of(ctx._(EXPIRED))
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Context
+from bot.core.context import Context, Prep
 from bot.core.i18n import N_
+from storage.audit import AuditKey
 from storage.crypto import ModeratorKeys
 from storage.receipts import ReceiptHasher
 from storage.reports import Caps
@@ -41,6 +43,11 @@ class Policy:
     claim_code_hours: int = 48
     #: (platform, chat id) of the moderators' room, where new items are announced.
     moderation_room: tuple[str, str] | None = None
+    #: The audit log's key; without one from the composition root, a key for this
+    #: process only, so that an unconfigured bot's chain verifies nowhere, loudly.
+    audit_key: AuditKey = field(default_factory=AuditKey.ephemeral)
+    #: The signed checkpoint /audit compares the chain with, if the deployment keeps one.
+    audit_checkpoint: Path | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()
@@ -54,5 +61,5 @@ QUIET_NOTE = N_(
 )
 
 
-def policy(ctx: Context[Any]) -> Policy:
+def policy(ctx: Context[Any] | Prep) -> Policy:
     return ctx.config if isinstance(ctx.config, Policy) else DEFAULT_POLICY

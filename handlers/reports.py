@@ -12,13 +12,15 @@ import base64
 import unicodedata
 from typing import Any
 
+from bot.core.context import Prep
 from bot.core.events import PhotoMessage, TextMessage, UnsupportedMessage
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, code, fmt, italic, join, plain
 from bot.core.replies import Button, Reply
-from handlers.announce import NEW_QUARANTINED, NEW_REPORT, announce
 from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, message_text, new_router
+from handlers.flood import within_sender_caps
+from handlers.heavy import BUSY, Busy, off_loop
 from handlers.labels import label
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
@@ -26,7 +28,7 @@ from storage.areas import get_area, search_areas
 from storage.images import ImageRejected, sanitize
 from storage.models import AreaLevel, ReportCategory, ReportWhen
 from storage.receipts import format_receipt, new_receipt
-from storage.reports import NewReport, count_and_check, file_report
+from storage.reports import NewReport, file_report, filed_on
 
 router = new_router()
 
@@ -36,6 +38,13 @@ SAFETY, CATEGORY, AREA, WHEN, DESCRIBE, PHOTOS, PUBLISH, CONFIRM = (
 )  # fmt: skip
 MAX_PHOTOS = 5
 MIN_DESCRIPTION = 10
+#: Button prefixes of the report flow: pressed with no draft, the draft was lost.
+PREFIXES = ("rpt", "rptc", "rpta", "rptw", "rptp", "rptpub", "rpts")
+DRAFT_LOST = N_(
+    "That button has expired. If you were writing a report, its draft is gone: drafts "
+    "are kept only in memory, for an hour, and are lost when the bot restarts, so that "
+    "nothing of them reaches a disk. Send /report to start again."
+)
 
 CATEGORIES: dict[str, str] = {
     ReportCategory.threatening_calls: N_("Threatening or anonymous calls"),
@@ -229,6 +238,17 @@ def ask_photos(ctx: Ctx, count: int) -> Reply:
     return Reply.of(text, [[Button(label_, "rptp:done")], _cancel_row(ctx)])
 
 
+@router.before(step=PHOTOS)
+async def clean_photo(prep: Prep) -> object:
+    """Decode and re-encode the photo in the pool: (media type, bytes), or the refusal."""
+    if not isinstance(prep.event, PhotoMessage):
+        return None
+    try:
+        return await off_loop(sanitize, prep.event.image)
+    except (ImageRejected, Busy) as refused:
+        return refused
+
+
 @router.step(PHOTOS, media=True)
 async def photo_sent(ctx: Ctx) -> Reply:
     event = ctx.event
@@ -252,13 +272,17 @@ async def photo_sent(ctx: Ctx) -> Reply:
             fmt(ctx._("A report takes at most {max} photos."), max=str(MAX_PHOTOS)),
             [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
         )
-    try:
-        media_type, clean = sanitize(event.image)
-    except ImageRejected as rejected:
-        return Reply.of(
-            ctx._(PHOTO_REFUSALS[rejected.reason]),
-            [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+    prepared = ctx.prepared
+    if not isinstance(prepared, tuple):
+        refusal = (
+            ctx._(PHOTO_REFUSALS[prepared.reason])
+            if isinstance(prepared, ImageRejected)
+            else ctx._(BUSY)
         )
+        return Reply.of(
+            refusal, [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)]
+        )
+    media_type, clean = prepared
     photos.append([media_type, base64.b64encode(clean).decode()])
     ctx.state = ctx.state.privately(PHOTOS, photos=photos)
     return ask_photos(ctx, len(photos))
@@ -311,6 +335,19 @@ async def review(ctx: Ctx) -> Reply:
     )
 
 
+@router.before(action="rpts")
+async def make_receipt(prep: Prep) -> object:
+    """A new receipt and its slow hash, computed in the pool before the transaction."""
+    hasher = policy(prep).reports.hasher
+    if prep.step != CONFIRM or hasher is None:
+        return None
+    receipt = new_receipt()
+    try:
+        return receipt, await off_loop(hasher.hash, receipt)
+    except Busy as busy:
+        return busy
+
+
 @router.action("rpts", step=CONFIRM)
 async def submit(ctx: Ctx) -> list[Reply]:
     setup = policy(ctx).reports
@@ -318,10 +355,16 @@ async def submit(ctx: Ctx) -> list[Reply]:
         return [
             Reply.of(ctx._("Reports are not set up on this bot yet: the moderators have no key."))
         ]
+    if not isinstance(ctx.prepared, tuple):  # the pool was full: the draft stays
+        return [Reply.of(ctx._(BUSY), [[Button(ctx._("Send the report"), "rpts:send")]])]
+    receipt, receipt_hash = ctx.prepared
     draft = _draft(ctx)
     now = policy(ctx).clock()
-    within_caps = await count_and_check(ctx.unit.session, ctx.daily_sender, now, setup.caps)
-    receipt = new_receipt()
+    assert ctx.ephemeral is not None
+    within_caps = await within_sender_caps(ctx.ephemeral, ctx.daily_sender, setup.caps)
+    within_caps = within_caps and await filed_on(ctx.unit.session, now.date()) < (
+        setup.caps.global_per_day
+    )
     ctx.protect(receipt, format_receipt(receipt))
     await file_report(
         ctx.unit.session,
@@ -334,14 +377,11 @@ async def submit(ctx: Ctx) -> list[Reply]:
             may_publish=bool(draft.get("publish")),
         ),
         keys=setup.keys,
-        receipt_hash=setup.hasher.hash(receipt),
+        receipt_hash=receipt_hash,
         today=now.date(),
         quarantined=not within_caps,
     )
     ctx.state = ctx.state.fresh()
-    await announce(
-        ctx, NEW_REPORT if within_caps else NEW_QUARANTINED, category=CATEGORIES[draft["category"]]
-    )
     replies = [
         Reply.of(
             join(

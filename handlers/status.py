@@ -3,11 +3,15 @@ questions and adds information, known to the bot only by the receipt."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.context import Prep
+from bot.core.events import Command
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Button, Reply
-from handlers.announce import REPORT_ANSWERED, announce
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.heavy import BUSY, Busy, off_loop
 from handlers.labels import label, long_date
 from handlers.policy import policy
 from handlers.reports import CATEGORIES
@@ -36,11 +40,51 @@ NOT_FOUND = N_(
 )
 
 
-async def _find(ctx: Ctx, receipt: str) -> Report | None:
-    setup = policy(ctx).reports
-    if setup.hasher is None:
+#: Receipt guesses one sender may make in an hour, and all senders together in a
+#: minute; a receipt has 10^16 values, so either cap alone makes guessing hopeless,
+#: and both keep the Argon2id pool free for everyone else.
+PER_SENDER_HOUR = 10
+GLOBAL_MINUTE = 60
+TOO_MANY = N_(
+    "You have checked receipts many times in a short while. Please wait an hour and try again."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A typed receipt and its slow hash, computed in the pool before the transaction."""
+
+    receipt: str
+    receipt_hash: bytes
+
+
+@router.before(command="status")
+async def hash_receipt(prep: Prep) -> Lookup | str | None:
+    """The receipt's hash, or the msgid that says why there is none."""
+    event = prep.event
+    hasher = policy(prep).reports.hasher
+    if not isinstance(event, Command) or not event.chat.private or hasher is None:
         return None
-    return await by_receipt(ctx.unit.session, receipt, setup.hasher, policy(ctx).clock().date())
+    receipt = parse_receipt(event.args)
+    if receipt is None:
+        return None
+    # Counted before hashing, so that guesses cost the guesser, not the pool.
+    mine = await prep.ephemeral.incr(f"status:{prep.sender_tag}", 3600.0)
+    everyone = await prep.ephemeral.incr(
+        f"status:all:{int(policy(prep).clock().timestamp() // 60)}", 120.0
+    )
+    if mine > PER_SENDER_HOUR:
+        return TOO_MANY
+    if everyone > GLOBAL_MINUTE:
+        return BUSY
+    try:
+        return Lookup(receipt, await off_loop(hasher.hash, receipt))
+    except Busy:
+        return BUSY
+
+
+async def _find(ctx: Ctx, lookup: Lookup) -> Report | None:
+    return await by_receipt(ctx.unit.session, lookup.receipt_hash, policy(ctx).clock().date())
 
 
 @router.command("status", description=DESCRIPTIONS["status"])
@@ -55,7 +99,10 @@ async def status_command(ctx: Ctx) -> Reply:
         return Reply.of(ctx._("That is not a receipt: a receipt has 16 digits."))
     ctx.protect(receipt)
     setup = policy(ctx).reports
-    report = await _find(ctx, receipt)
+    lookup = ctx.prepared
+    if isinstance(lookup, str):
+        return Reply.of(ctx._(lookup))
+    report = await _find(ctx, lookup) if isinstance(lookup, Lookup) else None
     if report is None or setup.keys is None:
         return Reply.of(ctx._(NOT_FOUND))
     shown = await view(ctx.unit.session, report, setup.keys)
@@ -106,7 +153,6 @@ async def add_text(ctx: Ctx) -> Reply:
     text = message_text(ctx)
     if report.status == ReportStatus.question:
         report.status = ReportStatus.in_review  # answered: back in the moderators' queue
-    await announce(ctx, REPORT_ANSWERED)
     await add_message(
         ctx.unit.session, report, "reporter", text, setup.keys, policy(ctx).clock().date()
     )

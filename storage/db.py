@@ -60,6 +60,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted rows (purged reports) are overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
+        # A write-ahead log is cut back to nothing whenever it restarts, rather than
+        # keeping old pages beyond its end (see ``scrub``).
+        cursor.execute("PRAGMA journal_size_limit=0")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Waits for the write lock happen off the event loop (storage.sqlite_inline).
         cursor.execute("PRAGMA busy_timeout=0")
@@ -70,6 +73,22 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front: two transactions that read and
         # then write can then never deadlock and fail; the second one waits.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def scrub(engine: AsyncEngine) -> bool:
+    """Fold SQLite's write-ahead log into the database and cut it to nothing, so that no
+    older copy of a page (and the order of writes) lingers in the ``-wal`` file; True
+    once done. PostgreSQL's own log is its business (docs/THREAT_MODEL.md)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        # Outside SQLAlchemy's transaction: a checkpoint cannot finish under a reader.
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = await cursor.fetchone()
+        await cursor.close()
+    return not busy
 
 
 def alembic_config(connection: Connection | None = None) -> Any:

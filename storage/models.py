@@ -465,17 +465,6 @@ class ReportMessage(Base):
     created_on: Mapped[date] = mapped_column(Date)
 
 
-class ReportCounter(Base):
-    """Reports per sender per hour, under the sender's daily pseudonym: enough for flood
-    caps, nothing that links days. Rows older than a day are purged."""
-
-    __tablename__ = "report_counters"
-
-    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-
 # Conversations and identities ----------------------------------------------
 
 
@@ -488,18 +477,6 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class PrivateFlow(Base):
-    """A private flow in progress (an incident report being written), sealed with a key
-    that changes daily, under a pseudonym that changes daily; deleted on finish or
-    cancel, and within the hour by the purge."""
-
-    __tablename__ = "private_flows"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    sealed: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ProcessedEvent(Base):

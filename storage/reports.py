@@ -7,14 +7,14 @@ reports"). Text and photos arrive in plaintext and leave encrypted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import ModeratorKeys, decrypt, encrypt
-from storage.models import Report, ReportAttachment, ReportCounter, ReportMessage, ReportStatus
-from storage.receipts import ReceiptHasher, same
+from storage.models import Report, ReportAttachment, ReportMessage, ReportStatus
+from storage.receipts import same
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,29 +51,12 @@ class ReportView:
     messages: tuple[MessageView, ...]
 
 
-async def count_and_check(session: AsyncSession, sender: str, now: datetime, caps: Caps) -> bool:
-    """Count one more report for ``sender`` (a daily pseudonym); False if over a cap."""
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    row = await session.get(ReportCounter, (sender, hour))
-    if row is None:
-        row = ReportCounter(sender=sender, hour=hour, count=0)
-        session.add(row)
-    row.count += 1
-    await session.flush()
-    last_hour = row.count
-    today = await session.scalar(
-        select(func.coalesce(func.sum(ReportCounter.count), 0)).where(
-            ReportCounter.sender == sender, ReportCounter.hour > now - timedelta(days=1)
-        )
+async def filed_on(session: AsyncSession, day: date) -> int:
+    """Reports filed on ``day`` by everyone: for the global flood cap."""
+    count = await session.scalar(
+        select(func.count()).select_from(Report).where(Report.created_on == day)
     )
-    everyone = await session.scalar(
-        select(func.count()).select_from(Report).where(Report.created_on == now.date())
-    )
-    return (
-        last_hour <= caps.per_hour
-        and int(today or 0) <= caps.per_day
-        and int(everyone or 0) < caps.global_per_day
-    )
+    return int(count or 0)
 
 
 async def file_report(
@@ -108,15 +91,12 @@ async def file_report(
     return row.id
 
 
-async def by_receipt(
-    session: AsyncSession, receipt: str, hasher: ReceiptHasher, today: date
-) -> Report | None:
-    """The report with this receipt, marking the receipt as used today.
+async def by_receipt(session: AsyncSession, wanted: bytes, today: date) -> Report | None:
+    """The report whose receipt hashes to ``wanted``, marking the receipt as used today.
 
-    The slow hash is computed whether or not the receipt exists, and the
+    The caller computed the slow hash whether or not the receipt exists, and the
     comparison is constant-time, so timing tells nothing.
     """
-    wanted = hasher.hash(receipt)
     row = await session.scalar(select(Report).where(Report.receipt_hash == wanted))
     found = row is not None and row.receipt_hash is not None and same(row.receipt_hash, wanted)
     if not found or row is None:
@@ -159,16 +139,3 @@ async def add_message(
         )
     )
     await session.flush()
-
-
-async def rewrap(session: AsyncSession, old: ModeratorKeys, new: ModeratorKeys) -> int:
-    """Re-seal every report key from ``old`` to ``new``; the contents stay as they are."""
-    count = 0
-    rows = await session.scalars(select(Report).where(Report.key_id == old.id))
-    for report in rows:
-        report_key = old.open_report_key(report.sealed_key)
-        report.sealed_key = new.seal_report_key(report_key)
-        report.key_id = new.id
-        count += 1
-    await session.flush()
-    return count

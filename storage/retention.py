@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import PrivateFlow, ProcessedEvent, Report, ReportCounter
+from storage.models import OutboxMessage, ProcessedEvent, Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,19 +17,17 @@ class Retention:
     closed_reports: timedelta = timedelta(days=180)
     #: A receipt unused this long stops working: its hash is wiped.
     receipts: timedelta = timedelta(days=90)
-    #: Unfinished reports are gone after this long.
-    drafts: timedelta = timedelta(hours=1)
     processed_events: timedelta = timedelta(days=7)
-    counters: timedelta = timedelta(days=1)
+    #: Messages no adapter took (a platform no longer configured) are dropped.
+    outbox: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
 class Purged:
     reports: int
     receipts: int
-    drafts: int
     events: int
-    counters: int
+    outbox: int
 
 
 def _count(result: object) -> int:
@@ -48,15 +46,10 @@ async def purge(session: AsyncSession, now: datetime, rules: Retention) -> Purge
         .where(Report.receipt_hash.is_not(None), Report.receipt_used_on < today - rules.receipts)
         .values(receipt_hash=None, receipt_used_on=None)
     )
-    drafts = await session.execute(
-        delete(PrivateFlow).where(PrivateFlow.updated_at < now - rules.drafts)
-    )
     events = await session.execute(
         delete(ProcessedEvent).where(ProcessedEvent.day < today - rules.processed_events)
     )
-    counters = await session.execute(
-        delete(ReportCounter).where(ReportCounter.hour < now - rules.counters)
+    outbox = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.created_at < now - rules.outbox)
     )
-    return Purged(
-        _count(reports), _count(receipts), _count(drafts), _count(events), _count(counters)
-    )
+    return Purged(_count(reports), _count(receipts), _count(events), _count(outbox))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.event_sql import LOCK, SAVES, claim_statement
+from storage.event_sql import CLAIM, LOCK, SAVES
 from storage.types import utcnow
 
 
@@ -21,7 +21,6 @@ class EventState:
     language: str | None
     step: str | None
     data: dict[str, Any]
-    private: tuple[str, str] | None
 
 
 class StoreUnit:
@@ -40,9 +39,7 @@ class StoreUnit:
         event: str,
         conversation: str,
         user: str,
-        private: Sequence[str],
         state_ttl: timedelta,
-        private_ttl: timedelta,
     ) -> EventState | None:
         """See ``bot.core.ports.Unit``: one round trip on SQLite, two on PostgreSQL."""
         now = utcnow()
@@ -52,8 +49,6 @@ class StoreUnit:
             "conversation": conversation,
             "user": user,
             "state_cut": now - state_ttl,
-            "private_cut": now - private_ttl,
-            **{f"p{n}": key for n, key in enumerate(private)},
         }
         # Below the ORM: these rows are never objects, and its bookkeeping is per call.
         connection = await self.session.connection()
@@ -63,14 +58,12 @@ class StoreUnit:
             # reads below see what the previous holder committed. (SQLite's BEGIN
             # IMMEDIATE already serialises writers.)
             await connection.execute(LOCK, {"id": advisory_id(conversation)})
-        row = (await connection.execute(claim_statement(len(private)), values)).first()
+        row = (await connection.execute(CLAIM, values)).first()
         if row is None:  # the event's record was there already
             return None
-        found = [row._mapping[f"p{n}"] for n in range(len(private))]
-        flow = next(((k, sealed) for k, sealed in zip(private, found, strict=True) if sealed), None)
         if row.data is None:  # no conversation, or one that has ended
-            return EventState(row.language, None, {}, flow)
-        return EventState(row.language, row.step, dict(row.data), flow)
+            return EventState(row.language, None, {})
+        return EventState(row.language, row.step, dict(row.data))
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         if step is None and not data:
@@ -78,12 +71,6 @@ class StoreUnit:
             return
         values = {"key": key, "step": step, "data": data, "now": utcnow()}
         await self.session.execute(SAVES.conversation, values)
-
-    async def save_private(self, key: str, sealed: str | None) -> None:
-        if sealed is None:
-            await self.session.execute(SAVES.forget_private, {"key": key})
-            return
-        await self.session.execute(SAVES.private, {"key": key, "sealed": sealed, "now": utcnow()})
 
     async def save_language(self, user: str, language: str) -> None:
         await self.session.execute(SAVES.language, {"key": user, "language": language})

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import App, build_app
+from bot.core.limits import Limits
 from handlers.policy import Policy
 from storage.dataset import load_dataset, read_packaged
 from storage.db import make_engine, upgrade
@@ -30,6 +31,15 @@ from storage.unit import unit_factory
 PG_URL = os.environ.get("CANDIBOT_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_KEY = bytes(range(32))
+
+
+@pytest.fixture(autouse=True)
+def unlimited_senders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests send a flow's events faster than any person; the per-sender rate limit is
+    tested where it is named (``Limits`` passed explicitly), not tripped elsewhere."""
+    monkeypatch.setattr("bot.app.DEFAULT_LIMITS", Limits(burst=100_000, per_minute=100_000))
+    monkeypatch.setenv("CANDIBOT_RATE_BURST", "100000")
+    monkeypatch.setenv("CANDIBOT_RATE_PER_MINUTE", "100000")
 
 
 def _postgres_available() -> bool:

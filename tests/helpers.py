@@ -15,3 +15,13 @@ def payloads(replies: list[Reply]) -> list[str]:
 
 def labels(replies: list[Reply]) -> list[str]:
     return [button.label for reply in replies for row in reply.buttons for button in row]
+
+
+class Clock:
+    """Monotonic seconds a test moves by hand: the clock of a ``MemoryEphemeral``."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

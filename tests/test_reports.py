@@ -8,7 +8,7 @@ import io
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import App, build_app
+from bot.core.ephemeral import MemoryEphemeral
 from bot.core.events import ChatRef, PhotoMessage, SenderRef, UnsupportedMessage
 from handlers.policy import Policy, ReportSetup
 from storage.crypto import ModeratorKeys, decrypt, generate
@@ -25,18 +26,17 @@ from storage.dataset import load_dataset, read_packaged
 from storage.models import (
     Base,
     Conversation,
-    PrivateFlow,
     Report,
     ReportAttachment,
     ReportMessage,
     ReportStatus,
 )
 from storage.receipts import ReceiptHasher
-from storage.reports import Caps, rewrap
+from storage.reports import Caps
 from storage.retention import Retention, purge
 from storage.unit import unit_factory
 from tests.conftest import FIXED_NOW, TEST_KEY
-from tests.helpers import payloads, texts
+from tests.helpers import Clock, payloads, texts
 
 SENDER = "5550172839"
 DESCRIPTION = "昨天晚上有人打电话威胁我的家人，要求我退出选举，否则后果自负。"
@@ -80,8 +80,20 @@ def keys() -> ModeratorKeys:
 
 
 @pytest.fixture
-async def reporting(db_url: str, keys: ModeratorKeys) -> AsyncIterator[App]:
-    app = await build_app(db_url, TEST_KEY, migrate=False, policy=_policy(keys))
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def memory(clock: Clock) -> MemoryEphemeral:
+    return MemoryEphemeral(clock)
+
+
+@pytest.fixture
+async def reporting(
+    db_url: str, keys: ModeratorKeys, memory: MemoryEphemeral
+) -> AsyncIterator[App]:
+    app = await build_app(db_url, TEST_KEY, migrate=False, policy=_policy(keys), ephemeral=memory)
     async with unit_factory(app.engine)() as unit:
         await load_dataset(unit.session, read_packaged())
     yield app
@@ -202,11 +214,11 @@ async def test_report_row_holds_no_sender_id_and_no_plaintext(
 
 
 async def test_a_report_leaves_no_conversation_row_and_no_draft(
-    reporting: App, chat: MemoryAdapter
+    reporting: App, chat: MemoryAdapter, memory: MemoryEphemeral
 ) -> None:
     await file_a_report(chat, photo=False)
+    assert memory.count("draft:") == 0
     async with reporting.engine.connect() as connection:
-        assert await connection.scalar(select(func.count()).select_from(PrivateFlow)) == 0
         assert await connection.scalar(select(func.count()).select_from(Conversation)) == 0
 
 
@@ -313,40 +325,48 @@ async def test_purge_deletes_old_closed_reports_and_wipes_old_receipts(
     assert "No report has that receipt" in texts(await chat.say(f"/status {second}", user="b"))
 
 
-async def test_key_rotation_rewraps_every_report(
-    reporting: App, chat: MemoryAdapter, keys: ModeratorKeys
+async def test_cancel_deletes_the_draft(
+    reporting: App, chat: MemoryAdapter, memory: MemoryEphemeral
 ) -> None:
-    await file_a_report(chat, photo=False)
-    new = _keys()
-    async with unit_factory(reporting.engine)() as unit:
-        assert await rewrap(unit.session, keys, new) == 1
-    async with unit_factory(reporting.engine)() as unit:
-        report = await unit.session.scalar(select(Report))
-        assert report is not None and report.key_id == new.id
-        assert decrypt(new.open_report_key(report.sealed_key), report.body).decode() == DESCRIPTION
-        with pytest.raises(Exception, match="did not seal"):
-            keys.open_report_key(report.sealed_key)
+    await chat.say("/report", user=SENDER)
+    await chat.press("rpt:go", user=SENDER)
+    await chat.press("rptc:violence", user=SENDER)
+    assert memory.count("draft:") == 1
+    assert "cancelled and deleted" in texts(await chat.press("rpt:cancel", user=SENDER))
+    assert memory.count("draft:") == 0
 
 
-async def test_cancel_deletes_the_draft(reporting: App, chat: MemoryAdapter) -> None:
+async def test_a_draft_is_kept_only_in_memory(reporting: App, chat: MemoryAdapter) -> None:
     await chat.say("/report", user=SENDER)
     await chat.press("rpt:go", user=SENDER)
     await chat.press("rptc:violence", user=SENDER)
     async with reporting.engine.connect() as connection:
-        assert await connection.scalar(select(func.count()).select_from(PrivateFlow)) == 1
-    assert "cancelled and deleted" in texts(await chat.press("rpt:cancel", user=SENDER))
-    async with reporting.engine.connect() as connection:
-        assert await connection.scalar(select(func.count()).select_from(PrivateFlow)) == 0
+        assert await connection.scalar(select(func.count()).select_from(Conversation)) == 0
 
 
-async def test_a_draft_expires_within_the_hour(reporting: App, chat: MemoryAdapter) -> None:
+async def test_a_draft_expires_within_two_hours_and_the_user_is_told(
+    reporting: App, chat: MemoryAdapter, clock: Clock
+) -> None:
     await chat.say("/report", user=SENDER)
     await chat.press("rpt:go", user=SENDER)
-    async with unit_factory(reporting.engine)() as unit:
-        await unit.session.execute(
-            update(PrivateFlow).values(updated_at=datetime.now(UTC) - timedelta(minutes=61))
-        )
-    assert "expired" in texts(await chat.press("rptc:violence", user=SENDER))
+    clock.now += 2 * 3600 + 1  # the hour's secret, and with it the draft, has died
+    reply = texts(await chat.press("rptc:violence", user=SENDER))
+    assert "its draft is gone" in reply and "/report" in reply
+
+
+async def test_a_restart_loses_the_draft_and_the_user_is_told(
+    db_url: str, keys: ModeratorKeys, reporting: App, chat: MemoryAdapter
+) -> None:
+    await chat.say("/report", user=SENDER)
+    await chat.press("rpt:go", user=SENDER)
+    restarted = await build_app(db_url, TEST_KEY, migrate=False, policy=_policy(keys))
+    adapter = MemoryAdapter(language=EN)
+    adapter.attach(restarted.sink_for(adapter))
+    try:
+        reply = texts(await adapter.press("rptc:violence", user=SENDER))
+        assert "its draft is gone" in reply
+    finally:
+        await restarted.close()
 
 
 async def test_replayed_buttons_have_expired(chat: MemoryAdapter) -> None:

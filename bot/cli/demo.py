@@ -62,6 +62,9 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         if "publish_approvals" not in settings.model_fields_set:
             # One person plays every moderator in the demo.
             settings = settings.model_copy(update={"publish_approvals": 1})
+        if not settings.model_fields_set & {"rate_burst", "rate_per_minute"}:
+            # One person at a local terminal (or a pasted script) floods no one.
+            settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         app = await app_from_settings(settings, identity_key, keys, database_url=url)
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()

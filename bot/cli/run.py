@@ -52,10 +52,16 @@ def _settle_heap() -> None:
 
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.audit_checkpoints import AuditCheckpoints
     from bot.delivery import OutboxPump
+    from bot.digest import digest_schedule
     from bot.maintenance import PurgeSchedule
+    from bot.schedule import Every
 
-    app = await app_from_settings(settings, load_identity_key(settings), load_report_keys(settings))
+    audit = AuditCheckpoints.from_settings(settings)
+    app = await app_from_settings(
+        settings, load_identity_key(settings), load_report_keys(settings), audit_key=audit.key
+    )
     try:
         adapters = [a for a in (factory(app) for factory in adapter_factories()) if a]
         if not adapters:
@@ -71,8 +77,10 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 "can read; an end-to-end encrypted Matrix room is safer (docs/THREAT_MODEL.md)",
                 file=sys.stderr,
             )
-        purging = PurgeSchedule(app.engine, settings)
-        await purging.start()
+        schedules: list[Every] = [PurgeSchedule(app.engine, settings, audit)]
+        schedules += [s for s in [digest_schedule(app.engine, settings)] if s]
+        for schedule in schedules:
+            await schedule.start()
         pumps = [OutboxPump(app.engine, adapter) for adapter in adapters]
         for pump in pumps:
             pump.start()
@@ -88,7 +96,8 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             for pump in pumps:
                 await pump.stop()
-            await purging.stop()
+            for schedule in schedules:
+                await schedule.stop()
     finally:
         await app.close()
     return 0

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from bot.core import redaction
 from bot.core.events import Event
 from bot.core.i18n import Catalogs, Gettext
+from bot.core.ports import Ephemeral
 from bot.core.replies import Reply
 from bot.core.state import IDLE, ConversationState
 
@@ -34,12 +35,16 @@ class Context(Generic[U]):
     catalogs: Catalogs
     #: The handlers' own settings, handed through the core untouched.
     config: object = None
-    #: A pseudonym of the sender that changes every day: for flood counters that
-    #: must not link one day's activity to another's.
+    #: A pseudonym of the sender that changes every day, under a random secret that
+    #: dies with the day: for counters that must join nothing on disk.
     daily_sender: str = ""
     #: The state as it was loaded, before any handler changed it.
     previous: ConversationState = IDLE
     state: ConversationState = IDLE
+    #: Where counters and other values that must never reach a disk are kept.
+    ephemeral: Ephemeral | None = None
+    #: What the router's preparer for this event computed before the transaction.
+    prepared: object = None
     language_changed: bool = field(default=False, init=False)
 
     def protect(self, *values: str | None) -> None:
@@ -56,6 +61,18 @@ class Context(Generic[U]):
     def set_language(self, language: str) -> None:
         self.language = self.catalogs.choose(language)
         self.language_changed = True
+
+
+@dataclass(frozen=True, slots=True)
+class Prep:
+    """What a preparer (``Router.before``) sees: no transaction, no state but the step
+    of a private flow in progress."""
+
+    event: Event
+    step: str | None
+    config: object
+    sender_tag: str
+    ephemeral: Ephemeral
 
 
 def as_list(replies: Replies) -> list[Reply]:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from bot.core import redaction
-from bot.core.context import Context, as_list
+from bot.core.context import Context, Prep, as_list
+from bot.core.ephemeral import DraftSlot, ForwardKeys, MemoryEphemeral
 from bot.core.events import ButtonAction, Command, Event, PhotoMessage, TextMessage
 from bot.core.i18n import N_, Catalogs, normalize_language
 from bot.core.identity import Identity
 from bot.core.inputs import MAX_TEXT_CHARS, text_problem
+from bot.core.limits import SLOW_DOWN, Limits, RateLimiter, Verdict
 from bot.core.locks import KeyedLocks
 from bot.core.markup import fmt
-from bot.core.ports import Unit, UnitFactory
+from bot.core.ports import Ephemeral, Scrub, Unit, UnitFactory
 from bot.core.replies import Reply
 from bot.core.router import Router
 from bot.core.sealing import seal, unseal
@@ -29,7 +31,7 @@ Send = Callable[[Reply], Awaitable[object]]
 FAILED = N_("Sorry, something went wrong on my side. Nothing was saved; please try again.")
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
@@ -40,6 +42,11 @@ class Dispatcher(Generic[U]):
     event was handled commit in one transaction; replies are sent after the
     commit, still under the conversation's lock so that they keep their order.
     Across processes, the storage unit locks the conversation.
+
+    A private flow (a report) never reaches the database: its draft is sealed in the
+    ``Ephemeral`` store under keys that expire (``bot.core.ephemeral``), and the
+    conversation's ordinary row is not written while one is in progress, nor by the
+    event that ends it, so that nothing on disk is timed by a report.
 
     While an event is handled, its sender's ids and its text are kept out of
     every log line (``bot.core.redaction``).
@@ -54,7 +61,11 @@ class Dispatcher(Generic[U]):
         state_ttl: timedelta = timedelta(hours=24),
         config: object = None,
         private_ttl: timedelta = timedelta(hours=1),
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        ephemeral: Ephemeral | None = None,
+        limits: Limits | None = None,
+        scrub: Scrub | None = None,
     ) -> None:
         self.router = router
         self._units = units
@@ -65,6 +76,10 @@ class Dispatcher(Generic[U]):
         self._config = config
         self._clock = clock
         self._locks = KeyedLocks()
+        self.ephemeral: Ephemeral = ephemeral or MemoryEphemeral()
+        self._keys = ForwardKeys(self.ephemeral, period=private_ttl)
+        self._limiter = RateLimiter(self.ephemeral, limits or Limits())
+        self._scrub = scrub
         redaction.install()
 
     async def handle(self, event: Event, send: Send) -> None:
@@ -78,77 +93,89 @@ class Dispatcher(Generic[U]):
     async def _handle_locked(self, event: Event, conversation: str) -> list[Reply]:
         user = self._identity.user_key(event.sender)
         language = self._catalogs.choose(normalize_language(event.language))
-        today = self._clock().astimezone(UTC).date()
+        now = self._clock()
         try:
+            tag = await self._keys.sender_tag(event.sender, now)
+            verdict = await self._limiter.check(tag, now)
+            if verdict is not Verdict.ALLOW:
+                slow = self._catalogs.gettext(language)(SLOW_DOWN)
+                return [Reply.of(slow)] if verdict is Verdict.WARN else []
+            slots = await self._keys.draft_slots(event.chat, event.sender, now)
+            private, found = await self._load_private(slots)
+            prepared = await self.router.prepare(
+                Prep(event, private.step if private else None, self._config, tag, self.ephemeral)
+            )
             async with self._units() as unit:
-                # The private flow begun today or (across midnight) yesterday.
-                days = {
-                    self._identity.private_conversation_key(event.chat, event.sender, day): day
-                    for day in (today, today - timedelta(days=1))
-                }
                 stored = await unit.begin_event(
                     event=self._identity.event_key(event.chat.platform, event.event_id),
                     conversation=conversation,
                     user=user,
-                    private=list(days),
                     state_ttl=self._state_ttl,
-                    private_ttl=self._private_ttl,
                 )
                 if stored is None:
                     log.info("skipped a redelivered %s", type(event).__name__)
                     return []
                 language = self._catalogs.choose(stored.language, language)
                 ordinary = ConversationState.from_json(stored.step, stored.data)
-                private, private_key = self._unseal(stored.private, days)
                 state = private or ordinary
                 ctx = Context(
                     event, user, language, unit, self._catalogs, self._config,
-                    self._identity.daily_sender_key(event.sender, today), state, state,
+                    daily_sender=tag, previous=state, state=state,
+                    ephemeral=self.ephemeral, prepared=prepared,
                 )  # fmt: skip
                 replies = await self._route(ctx)
-                await self._save(unit, event, conversation, ordinary, private_key, ctx.state, today)
+                await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)
                 if ctx.language_changed:
                     await unit.save_language(user, ctx.language)
-                return replies
+            # Only once the transaction has committed: a rolled-back event leaves the
+            # draft as it was.
+            await self._save_private(slots, found, ctx.state)
+            if found is not None and not ctx.state.private and self._scrub is not None:
+                await self._scrub()
+            return replies
         except Exception as exc:
             # The exception's message may quote user text; its type and frames may not.
             log.error("handling a %s failed: %s", type(event).__name__, type(exc).__name__)
             log.debug("traceback", exc_info=True)
             return [Reply.of(self._catalogs.gettext(language)(FAILED))]
 
-    def _unseal(
-        self, found: tuple[str, str] | None, days: dict[str, date]
-    ) -> tuple[ConversationState | None, str | None]:
-        if found is None:
-            return None, None
-        key, sealed = found
-        stored = unseal(self._identity.sealing_key(days[key]), sealed)
-        if not isinstance(stored, dict):
-            return None, None
-        return ConversationState.from_json(stored.get("step"), stored, private=True), key
+    async def _load_private(
+        self, slots: list[DraftSlot]
+    ) -> tuple[ConversationState | None, DraftSlot | None]:
+        """The private flow in progress, and the slot it was found in."""
+        for slot in slots:
+            sealed = await self.ephemeral.get(slot.key)
+            if sealed is None:
+                continue
+            stored = unseal(slot.seal, sealed.decode())
+            if isinstance(stored, dict):
+                return ConversationState.from_json(stored.get("step"), stored, private=True), slot
+        return None, None
 
-    async def _save(
-        self,
-        unit: U,
-        event: Event,
-        conversation: str,
-        ordinary: ConversationState,
-        private_key: str | None,
-        new: ConversationState,
-        today: date,
+    async def _save_private(
+        self, slots: list[DraftSlot], found: DraftSlot | None, new: ConversationState
     ) -> None:
         if new.private:
-            key = self._identity.private_conversation_key(event.chat, event.sender, today)
-            sealed = seal(self._identity.sealing_key(today), {"step": new.step, **new.to_json()})
-            await unit.save_private(key, sealed)
-            if private_key not in (None, key):
-                await unit.save_private(private_key, None)
-            # An ordinary flow the private one interrupted is over.
-            new = ordinary.fresh()
-        elif private_key is not None:
-            await unit.save_private(private_key, None)
-        # The ordinary record is written only when it changes, so that a private
-        # flow leaves no fresh timestamp on it.
+            current = slots[0]
+            sealed = seal(current.seal, {"step": new.step, **new.to_json()})
+            await self.ephemeral.put(
+                current.key, sealed.encode(), self._private_ttl.total_seconds()
+            )
+        if found is not None and (not new.private or found.key != slots[0].key):
+            await self.ephemeral.delete(found.key)
+
+    async def _save_ordinary(
+        self,
+        unit: U,
+        conversation: str,
+        ordinary: ConversationState,
+        private: ConversationState | None,
+        new: ConversationState,
+    ) -> None:
+        """Write the ordinary row only when an ordinary flow changed it: never during a
+        private flow, and at its end only if a command began an ordinary flow."""
+        if new.private or (private is not None and new.step is None):
+            return
         if new != ordinary:
             stored = {} if new.idle else new.to_json()
             await unit.save_conversation(conversation, new.step, stored)

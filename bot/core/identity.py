@@ -2,7 +2,8 @@
 
 Storage knows a user only as HMAC-SHA256(key, platform, user id). The key lives
 outside the database (a file or the environment), so a copy of the database
-alone cannot be joined back to platform accounts.
+alone cannot be joined back to platform accounts. Nothing tied to a report is
+derived from it: that needs keys that die (``bot.core.ephemeral``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date
 
 from bot.core.events import ChatRef, SenderRef
 
@@ -35,21 +35,3 @@ class Identity:
 
     def event_key(self, platform: str, event_id: str) -> str:
         return self._digest("event", platform, event_id)
-
-    # Pseudonyms that change every day (UTC), for what must not be linkable
-    # across days: private flows and report flood counters.
-
-    def _daily(self, day: date) -> bytes:
-        return hmac.new(self.key, f"daily\x1f{day.isoformat()}".encode(), hashlib.sha256).digest()
-
-    def private_conversation_key(self, chat: ChatRef, sender: SenderRef, day: date) -> str:
-        message = "\x1f".join(("private", chat.platform, chat.id, sender.id)).encode()
-        return hmac.new(self._daily(day), message, hashlib.sha256).hexdigest()
-
-    def daily_sender_key(self, sender: SenderRef, day: date) -> str:
-        message = "\x1f".join(("sender", sender.platform, sender.id)).encode()
-        return hmac.new(self._daily(day), message, hashlib.sha256).hexdigest()
-
-    def sealing_key(self, day: date) -> bytes:
-        """The key that seals private flows of ``day``; gone from use the day after next."""
-        return hmac.new(self._daily(day), b"seal", hashlib.sha256).digest()

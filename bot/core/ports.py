@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -22,10 +22,6 @@ class Stored(Protocol):
     @property
     def data(self) -> dict[str, Any]: ...
 
-    @property
-    def private(self) -> tuple[str, str] | None:
-        """The first of the private keys holding a live flow: ``(key, sealed)``."""
-
 
 class Unit(Protocol):
     """One database transaction around one event.
@@ -40,22 +36,17 @@ class Unit(Protocol):
         event: str,
         conversation: str,
         user: str,
-        private: Sequence[str],
         state_ttl: timedelta,
-        private_ttl: timedelta,
     ) -> Stored | None:
         """Start handling an event, in as few round trips as the database allows (it is
         on every event's path): hold ``conversation`` for this transaction (other
         workers wait; no row is written for it), record ``event`` as handled, and read
-        the ``user``'s language, the conversation's state and the first of the
-        ``private`` flow keys that holds a flow. State untouched for longer than its
-        ttl has ended. None if the event was handled before (a redelivery)."""
+        the ``user``'s language and the conversation's state. State untouched for
+        longer than its ttl has ended. None if the event was handled before (a
+        redelivery)."""
 
     async def save_conversation(self, key: str, step: str | None, data: dict[str, Any]) -> None:
         """Store the state; an idle state (no step, no data) deletes the row."""
-
-    async def save_private(self, key: str, sealed: str | None) -> None:
-        """Store a sealed private flow; None deletes it."""
 
     async def save_language(self, user: str, language: str) -> None: ...
 
@@ -73,3 +64,26 @@ class CursorStore(Protocol):
     async def load(self, platform: str, name: str) -> str | None: ...
 
     async def save(self, platform: str, name: str, value: str) -> None: ...
+
+
+class Ephemeral(Protocol):
+    """Values that must never reach a disk and die when their time is up: random
+    secrets, sealed drafts, counters (``bot.core.ephemeral``). ``ttl`` is in seconds."""
+
+    async def secret(self, name: str, ttl: float, *, create: bool = True) -> bytes | None:
+        """The random secret called ``name``, made now if missing (unless not
+        ``create``); it lives ``ttl`` seconds from when it was made."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def put(self, key: str, value: bytes, ttl: float) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one to the counter ``key`` and return it; a new counter lives ``ttl``."""
+
+
+#: Called after a private flow has ended, to wipe what its events left in the
+#: database's files (SQLite's write-ahead log).
+Scrub = Callable[[], Awaitable[None]]

@@ -7,6 +7,11 @@
 - Free text goes to the handler of the current step, else to the text fallback.
 - Photos and other media go to the current step if it takes media, else to the
   ``unsupported`` fallback.
+
+Work too heavy for the event loop or for the database transaction (a slow receipt
+hash, decoding a photo) is registered with ``before``: it runs before the transaction
+opens, in whatever thread pool it chooses, and the handler finds its result in
+``ctx.prepared``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from bot.core.context import Context, Replies, U
+from bot.core.context import Context, Prep, Replies, U
 from bot.core.events import (
     ButtonAction,
     Command,
@@ -25,6 +30,7 @@ from bot.core.events import (
 )
 
 Handler = Callable[[Context[U]], Awaitable[Replies]]
+Preparer = Callable[[Prep], Awaitable[object]]
 V = TypeVar("V")
 
 
@@ -52,6 +58,7 @@ class Router(Generic[U]):
         self._text: Handler[U] | None = None
         self._unknown_command: Handler[U] | None = None
         self._stale_action: Handler[U] | None = None
+        self._before: dict[str, Preparer] = {}
 
     # Registration -----------------------------------------------------
 
@@ -87,6 +94,20 @@ class Router(Generic[U]):
 
         return register
 
+    def before(
+        self, *, command: str | None = None, action: str | None = None, step: str | None = None
+    ) -> Callable[[Preparer], Preparer]:
+        """Run the decorated preparer before the transaction of a ``command``, a button
+        with prefix ``action``, or media sent at private ``step``."""
+        (key,) = [f"{kind}:{name}" for kind, name in
+                  (("command", command), ("action", action), ("step", step)) if name]  # fmt: skip
+
+        def register(fn: Preparer) -> Preparer:
+            self._claim(self._before, key, fn, "preparer")
+            return fn
+
+        return register
+
     def text(self, fn: Handler[U]) -> Handler[U]:
         self._text = fn
         return fn
@@ -113,6 +134,8 @@ class Router(Generic[U]):
         for step, fn in other._steps.items():
             self._claim(self._steps, step, fn, "step")
         self._media_steps |= other._media_steps
+        for key, preparer in other._before.items():
+            self._claim(self._before, key, preparer, "preparer")
         self._unsupported = other._unsupported or self._unsupported
         self._text = other._text or self._text
         self._unknown_command = other._unknown_command or self._unknown_command
@@ -129,6 +152,20 @@ class Router(Generic[U]):
     @property
     def command_names(self) -> list[str]:
         return list(self._commands)
+
+    async def prepare(self, prep: Prep) -> object:
+        """What the preparer for ``prep.event`` returns, or None when it has none."""
+        event = prep.event
+        if isinstance(event, Command):
+            key = f"command:{event.name}"
+        elif isinstance(event, ButtonAction):
+            key = f"action:{event.payload.partition(':')[0]}"
+        elif isinstance(event, PhotoMessage) and prep.step is not None:
+            key = f"step:{prep.step}"
+        else:
+            return None
+        preparer = self._before.get(key)
+        return None if preparer is None else await preparer(prep)
 
     def resolve(self, ctx: Context[U]) -> Handler[U] | None:
         """The handler for ``ctx.event``; may reset ``ctx.state`` for a command."""
