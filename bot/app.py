@@ -155,6 +155,7 @@ async def build_app(
         ephemeral=ephemeral or MemoryEphemeral(),
         limits=limits or DEFAULT_LIMITS,
         scrub=scrub_files,
+        max_transactions=1 if engine.dialect.name == "sqlite" else None,
         clock=clock or utcnow,
     )
     return App(engine, dispatcher)
@@ -183,6 +184,7 @@ async def app_from_settings(
             publish_approvals=settings.publish_approvals,
             claim_code_hours=settings.claim_code_hours,
             moderation_room=moderation_room(settings),
+            subscriptions_per_chat=settings.subscriptions_per_chat,
             audit_key=audit_key or AuditKey.ephemeral(),
             audit_checkpoint=settings.audit_checkpoint_file if audit_key else None,
         ),

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     #: The signed checkpoint of the audit log's head, outside the database.
     audit_checkpoint_file: Path = Path("var/audit.checkpoint")
 
+    #: Places one chat may follow with /subscribe.
+    subscriptions_per_chat: int = 20
+
     # Incident reports
     #: The moderators' key file (`candibot keys generate`); no file, no reports.
     report_key_file: Path = Path("var/report.key")

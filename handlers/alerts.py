@@ -1,27 +1,57 @@
-"""Alerts about election dates: a chat subscribes to a place (/elections offers it while
-the day is unknown), /alerts lists and removes subscriptions, and a moderator's /setdate
-tells every subscriber through the outbox."""
+"""Following a place's election dates: /subscribe (by name, pinyin, initials or code, or
+by drilling down from the provinces), /subscriptions (also /alerts), /unsubscribe, and
+the buttons /elections offers while a date is unknown. A moderator's /setdate tells
+every subscriber through the outbox (``tell_subscribers``).
+
+A subscription keeps the chat's raw id, because the bot must write to it later; the
+user is told so when subscribing, and unsubscribing deletes it."""
 
 from __future__ import annotations
 
 from bot.core.i18n import N_
-from bot.core.markup import fmt, join, plain
+from bot.core.markup import bold, fmt, join, plain
 from bot.core.replies import Button, Reply
-from handlers.base import EXPIRED, Ctx, action_arg, new_router
+from handlers.areas import AREAS_PER_PAGE, paging, place_buttons
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import ELECTION_STATUSES, label, long_date
+from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
-from storage.areas import get_area
-from storage.models import Election
+from storage.areas import AreaView, children, count_children, get_area, search_areas
+from storage.models import AreaLevel, Election
 from storage.outbox import enqueue
-from storage.subscriptions import areas_of, subscribe, subscribers_for, unsubscribe
+from storage.subscriptions import (
+    areas_of,
+    subscribe,
+    subscribers_for,
+    unsubscribe,
+)
 
 router = new_router()
 
 ALERT = N_("Election news for {area}: election day {date} ({status}). See /elections.")
+ASK = "subscribe.ask"
+#: Elections are held for counties and townships; a province has none of its own.
+FOLLOWABLE = {AreaLevel.county, AreaLevel.township}
+NONE_FOLLOWED = N_("You follow no place. Send /subscribe and the name of your district.")
 
 
 def offer(ctx: Ctx, area_code: str) -> list[Button]:
     return [Button(ctx._("Tell me when the date is announced"), f"alert:{area_code}")]
+
+
+@router.command("subscribe", description=DESCRIPTIONS["subscribe"])
+async def subscribe_command(ctx: Ctx) -> Reply:
+    query = command_args(ctx)
+    if query:
+        return await _subscribe_to(ctx, query)
+    ctx.state = ctx.state.at(ASK)
+    return await _drill(ctx, None, 0)
+
+
+@router.step(ASK)
+async def subscribe_answer(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.at(None)
+    return await _subscribe_to(ctx, message_text(ctx))
 
 
 @router.action("alert")
@@ -29,19 +59,114 @@ async def subscribe_button(ctx: Ctx) -> Reply:
     area = await get_area(ctx.unit.session, action_arg(ctx))
     if area is None:
         return Reply.of(ctx._(EXPIRED))
+    return await _follow(ctx, area)
+
+
+@router.action("subdd")
+async def drill_button(ctx: Ctx) -> Reply:
+    code, _, offset = action_arg(ctx).partition(":")
+    if not offset.isdigit() or (code and await get_area(ctx.unit.session, code) is None):
+        return Reply.of(ctx._(EXPIRED))
+    return await _drill(ctx, code or None, int(offset))
+
+
+async def _subscribe_to(ctx: Ctx, query: str) -> Reply:
+    session = ctx.unit.session
+    by_code = await get_area(session, query.strip()) if query.strip().isdigit() else None
+    found = [by_code] if by_code else await search_areas(session, query, limit=8)
+    if len(found) == 1:
+        return await _follow(ctx, found[0])
+    if found:
+        buttons = await place_buttons(ctx, found, "alert")
+        return Reply.of(fmt(ctx._("Which {query} do you mean?"), query=query), buttons)
+    return Reply.of(
+        join(
+            [
+                fmt(ctx._("I found no place called “{query}”."), query=query),
+                plain(
+                    ctx._(
+                        "Try its name in characters (西湖区), in pinyin (xihu), initials (xhq) "
+                        "or its six-digit code, or send /subscribe alone to choose from a list."
+                    )
+                ),
+            ]
+        )
+    )
+
+
+async def _follow(ctx: Ctx, area: AreaView) -> Reply:
+    if area.level not in FOLLOWABLE:
+        note = fmt(
+            ctx._("Elections are held for counties and townships, not for all of {area}. "
+                  "Choose one:"),
+            area=area.name,
+        )  # fmt: skip
+        return Reply.of(note, (await _drill(ctx, area.code, 0)).buttons)
     chat = ctx.event.chat
-    await subscribe(ctx.unit.session, chat.platform, chat.id, area.code, ctx.language)
-    promise = ctx._("I will tell you here when {area}'s election date is announced or changes.")
-    kept = ctx._("To do so I keep this chat's id with the place until you stop it with /alerts.")
-    return Reply.of(join([fmt(promise, area=area.name), plain(kept)]))
+    session = ctx.unit.session
+    followed = {code for code, _ in await areas_of(session, chat.platform, chat.id)}
+    cap = policy(ctx).subscriptions_per_chat
+    if area.code not in followed and len(followed) >= cap:
+        return Reply.of(
+            fmt(
+                ctx._("You already follow {count} places, the most one chat may. "
+                      "Stop one with /unsubscribe first."),
+                count=str(cap),
+            )
+        )  # fmt: skip
+    await subscribe(session, chat.platform, chat.id, area.code, ctx.language)
+    promise = ctx._("I will tell you here when {area}'s election dates are announced or change.")
+    kept = ctx._(
+        "To reach you I keep this chat's id on {platform}, the place and your language, and "
+        "nothing else. /unsubscribe {area} stops it and deletes them."
+    )
+    return Reply.of(
+        join([fmt(promise, area=bold(area.name)), fmt(kept, platform=chat.platform,
+                                                      area=area.name)])
+    )  # fmt: skip
 
 
-@router.command("alerts", description=DESCRIPTIONS["alerts"])
-async def alerts_command(ctx: Ctx) -> Reply:
+async def _drill(ctx: Ctx, parent_code: str | None, offset: int) -> Reply:
+    """The places under ``parent_code``, to follow or to open; the top: provinces."""
+    session = ctx.unit.session
+    parent = await get_area(session, parent_code) if parent_code else None
+    items = await children(session, parent_code, limit=AREAS_PER_PAGE, offset=offset)
+    if len(items) == 1 and items[0].placeholder and offset == 0:
+        # 北京市 › 市辖区 › 海淀区: the placeholder level is no choice; step through it.
+        return await _drill(ctx, items[0].code, 0)
+    total = await count_children(session, parent_code)
+    if parent is not None and parent.placeholder and parent.parent_code:
+        parent = await get_area(session, parent.parent_code) or parent
+    rows: list[list[Button]] = []
+    if parent is not None and parent.level in FOLLOWABLE:
+        rows.append([Button(fmt(ctx._("Follow {area}"), area=parent.name).plain,
+                            f"alert:{parent.code}")])  # fmt: skip
+    # A township has nothing below it to open; anything else may be opened.
+    buttons = [
+        Button(item.name, f"{'alert' if item.level == AreaLevel.township else 'subdd'}:"
+               f"{item.code}{'' if item.level == AreaLevel.township else ':0'}")
+        for item in items
+    ]  # fmt: skip
+    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(paging(ctx, f"subdd:{parent_code or ''}", offset, AREAS_PER_PAGE, total))
+    heading = (
+        plain(ctx._("Which place? Type its name, or choose:"))
+        if parent is None
+        else fmt(ctx._("Places in {area}:"), area=bold(parent.name))
+    )
+    return Reply.of(heading, [row for row in rows if row])
+
+
+@router.command("subscriptions", "alerts", description=DESCRIPTIONS["subscriptions"])
+async def subscriptions_command(ctx: Ctx) -> Reply:
     chat = ctx.event.chat
     followed = await areas_of(ctx.unit.session, chat.platform, chat.id)
     if not followed:
-        return Reply.of(ctx._("You follow no place. /elections offers it while a date is unknown."))
+        return Reply.of(ctx._(NONE_FOLLOWED))
+    return _stop_list(ctx, followed)
+
+
+def _stop_list(ctx: Ctx, followed: list[tuple[str, str]]) -> Reply:
     lines = [plain(ctx._("You follow these places:"))]
     lines += [plain(f"• {name}") for _, name in followed]
     rows = [
@@ -49,6 +174,32 @@ async def alerts_command(ctx: Ctx) -> Reply:
         for code, name in followed
     ]
     return Reply.of(join(lines), rows)
+
+
+@router.command("unsubscribe", description=DESCRIPTIONS["unsubscribe"])
+async def unsubscribe_command(ctx: Ctx) -> Reply:
+    chat = ctx.event.chat
+    session = ctx.unit.session
+    followed = await areas_of(session, chat.platform, chat.id)
+    if not followed:
+        return Reply.of(ctx._(NONE_FOLLOWED))
+    query = command_args(ctx).strip()
+    if not query:
+        return _stop_list(ctx, followed)
+    named = {area.code for area in await search_areas(session, query, limit=50)} | {query}
+    hits = [(code, name) for code, name in followed if code in named or name == query]
+    if len(hits) == 1:
+        await unsubscribe(session, chat.platform, chat.id, hits[0][0])
+        return Reply.of(
+            fmt(ctx._("Stopped: {area}. This chat's id is no longer kept for it."),
+                area=hits[0][1])
+        )  # fmt: skip
+    shown = hits or followed
+    reply = _stop_list(ctx, shown)
+    if not hits:
+        note = fmt(ctx._("You do not follow “{query}”."), query=query)
+        return Reply.of(join([note, reply.text]), reply.buttons)
+    return reply
 
 
 @router.action("unalert")

@@ -43,6 +43,8 @@ class Policy:
     claim_code_hours: int = 48
     #: (platform, chat id) of the moderators' room, where new items are announced.
     moderation_room: tuple[str, str] | None = None
+    #: Places one chat may follow (/subscribe).
+    subscriptions_per_chat: int = 20
     #: The audit log's key; without one from the composition root, a key for this
     #: process only, so that an unconfigured bot's chain verifies nowhere, loudly.
     audit_key: AuditKey = field(default_factory=AuditKey.ephemeral)

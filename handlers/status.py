@@ -70,11 +70,10 @@ async def hash_receipt(prep: Prep) -> Lookup | str | None:
         return None
     # Counted before hashing, so that guesses cost the guesser, not the pool.
     mine = await prep.ephemeral.incr(f"status:{prep.sender_tag}", 3600.0)
-    everyone = await prep.ephemeral.incr(
-        f"status:all:{int(policy(prep).clock().timestamp() // 60)}", 120.0
-    )
     if mine > PER_SENDER_HOUR:
-        return TOO_MANY
+        return TOO_MANY  # and spends none of everyone's budget
+    minute = int(policy(prep).clock().timestamp() // 60)
+    everyone = await prep.ephemeral.incr(f"status:all:{minute}", 120.0)
     if everyone > GLOBAL_MINUTE:
         return BUSY
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.areas import ancestors
@@ -47,6 +47,15 @@ async def unsubscribe(session: AsyncSession, platform: str, chat_id: str, area_c
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_for_chat(session: AsyncSession, platform: str, chat_id: str) -> int:
+    count = await session.scalar(
+        select(func.count()).where(
+            Subscription.platform == platform, Subscription.chat_id == chat_id
+        )
+    )
+    return int(count or 0)
 
 
 async def areas_of(session: AsyncSession, platform: str, chat_id: str) -> list[tuple[str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -66,6 +68,7 @@ class Dispatcher(Generic[U]):
         ephemeral: Ephemeral | None = None,
         limits: Limits | None = None,
         scrub: Scrub | None = None,
+        max_transactions: int | None = None,
     ) -> None:
         self.router = router
         self._units = units
@@ -76,6 +79,9 @@ class Dispatcher(Generic[U]):
         self._config = config
         self._clock = clock
         self._locks = KeyedLocks()
+        # SQLite has one writer: its transactions take turns here, while other events'
+        # preparers (hashing, photos) run meanwhile, instead of waiting behind them.
+        self._transactions = asyncio.Semaphore(max_transactions) if max_transactions else None
         self.ephemeral: Ephemeral = ephemeral or MemoryEphemeral()
         self._keys = ForwardKeys(self.ephemeral, period=private_ttl)
         self._limiter = RateLimiter(self.ephemeral, limits or Limits())
@@ -105,7 +111,7 @@ class Dispatcher(Generic[U]):
             prepared = await self.router.prepare(
                 Prep(event, private.step if private else None, self._config, tag, self.ephemeral)
             )
-            async with self._units() as unit:
+            async with self._turn(), self._units() as unit:
                 stored = await unit.begin_event(
                     event=self._identity.event_key(event.chat.platform, event.event_id),
                     conversation=conversation,
@@ -138,6 +144,9 @@ class Dispatcher(Generic[U]):
             log.error("handling a %s failed: %s", type(event).__name__, type(exc).__name__)
             log.debug("traceback", exc_info=True)
             return [Reply.of(self._catalogs.gettext(language)(FAILED))]
+
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._transactions or contextlib.nullcontext()
 
     async def _load_private(
         self, slots: list[DraftSlot]

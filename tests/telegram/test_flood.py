@@ -150,3 +150,33 @@ async def test_5xx_answers_are_retried_everywhere(app: App, fake: FakeBotAPI) ->
 
 def _chat(call: object) -> int:
     return int(getattr(call, "params", {}).get("chat_id", 0))
+
+
+async def test_a_receipt_being_hashed_holds_up_no_other_chat(db_url: str, fake: FakeBotAPI) -> None:
+    """Found by benchmarks/flood.py: on SQLite the adapter handed one update at a time to
+    the core, so another chat's /start waited for every receipt hash queued before it."""
+    from bot.app import build_app
+    from handlers.policy import Policy, ReportSetup
+    from storage.crypto import ModeratorKeys, generate
+    from storage.receipts import ReceiptHasher
+    from tests.conftest import FIXED_NOW, TEST_KEY
+
+    private = generate()
+    slow = ReceiptHasher(b"s" * 16, time_cost=3, memory_kib=65536)  # the deployed cost
+    policy = Policy(
+        clock=lambda: FIXED_NOW,
+        reports=ReportSetup(keys=ModeratorKeys(private.public_key, private), hasher=slow),
+    )
+    app = await build_app(db_url, TEST_KEY, migrate=False, policy=policy)
+    try:
+        async with running(app, fake):
+            guessers = range(6100, 6106)
+            for chat in guessers:
+                fake.message(chat, f"/status {chat:016d}", language="en")
+            fake.message(6200, "/start", language="en")
+            for chat in [*guessers, 6200]:
+                await fake.replies(chat, 1, timeout=30)
+        started = fake.last(6200).at
+        assert started < max(fake.last(chat).at for chat in guessers)
+    finally:
+        await app.close()

@@ -33,9 +33,6 @@ def from_environment(host: Host) -> TelegramAdapter | None:
     if settings.token is None:
         return None
     general = Settings()
-    if settings.concurrency is None:
-        sqlite = general.database_url.startswith("sqlite")
-        settings = settings.model_copy(update={"concurrency": 1 if sqlite else 8})
     menus: CommandMenus = {
         None: host.command_menu(general.default_language),
         **{code: host.command_menu(language) for code, language in MENU_LANGUAGES.items()},

@@ -108,7 +108,7 @@ class TelegramAdapter(Adapter):
             )
         )
         self._lanes = Lanes()
-        self._slots = asyncio.Semaphore(settings.concurrency or 1)
+        self._slots = asyncio.Semaphore(settings.concurrency)
         self._stopping = asyncio.Event()
         self._me: Me | None = None
 

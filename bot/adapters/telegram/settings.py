@@ -48,9 +48,9 @@ class TelegramSettings(BaseSettings):
     #: Seconds a long poll waits for updates.
     poll_timeout: int = 30
     #: Updates handed to the core at once (each chat's one at a time, in order); sending
-    #: replies does not count. Default: 1 on SQLite, which has a single writer anyway,
-    #: and 8 on PostgreSQL.
-    concurrency: int | None = None
+    #: replies does not count. Default 8. (On SQLite the core still runs one transaction
+    #: at a time; the others' slow work, a receipt's hash, goes on meanwhile.)
+    concurrency: int = 8
     #: Set the command menu (setMyCommands) in Chinese and English at start.
     set_commands: bool = True
 
