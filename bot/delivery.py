@@ -1,5 +1,7 @@
 """Delivering the outbox: each adapter sends what waits for its platform, every few
-seconds, until stopped. A message leaves the database only once sent."""
+seconds, until stopped. A message leaves the database only once sent; one the platform
+refuses for good (or that cannot be read) is marked failed with the reason, and a chat
+that is gone for the bot loses its subscriptions."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, Undeliverable
 from bot.core.events import ChatRef
 from bot.core.replies import Reply
-from storage.outbox import drain
+from storage.outbox import Refused, drain
+from storage.subscriptions import forget_chat
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,18 @@ class OutboxPump:
     async def once(self) -> int:
         async def send(chat_id: str, body: dict[str, Any]) -> None:
             chat = ChatRef(self._adapter.platform, chat_id, private=False)
-            await self._adapter.send(chat, Reply.from_json(body))
+            try:
+                reply = Reply.from_json(body)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise Refused(f"malformed payload: {type(exc).__name__}") from exc
+            if not reply.text.plain.strip() and reply.image is None:
+                raise Refused("malformed payload: nothing to say")
+            try:
+                await self._adapter.send(chat, reply)
+            except Undeliverable as refused:
+                raise Refused(refused.reason, gone=refused.gone) from refused
 
-        return await drain(self._engine, self._adapter.platform, send)
+        return await drain(self._engine, self._adapter.platform, send, on_gone=forget_chat)
 
     async def _loop(self) -> None:
         while not self._stop.is_set():

@@ -17,7 +17,7 @@ from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import AreaView, children, count_children, get_area, search_areas
-from storage.models import AreaLevel, Election
+from storage.models import AreaLevel, Election, OutboxKind
 from storage.outbox import enqueue
 from storage.subscriptions import (
     areas_of,
@@ -222,7 +222,6 @@ async def tell_subscribers(ctx: Ctx, election: Election) -> int:
             date=long_date(day, subscriber.language) if day else _("not announced yet"),
             status=label(ELECTION_STATUSES, election.status, _),
         )
-        await enqueue(
-            ctx.unit.session, subscriber.platform, subscriber.chat_id, Reply.of(text).to_json()
-        )
+        await enqueue(ctx.unit.session, subscriber.platform, subscriber.chat_id,
+                      Reply.of(text).to_json(), OutboxKind.alert)  # fmt: skip
     return len(subscribers)

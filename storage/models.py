@@ -627,11 +627,22 @@ class Subscription(Base):
     language: Mapped[str] = mapped_column(String(8))
 
 
+class OutboxKind(StrEnum):
+    """What a queued message is; the order here is the order of delivery."""
+
+    reply = "reply"
+    announcement = "announcement"
+    alert = "alert"
+    broadcast = "broadcast"
+
+
 class OutboxMessage(Base):
     """A message to deliver to a chat other than the one being answered (the
-    moderators' room), kept until the platform's adapter has sent it."""
+    moderators' room, subscribers), kept until the platform's adapter has sent it, or
+    marked failed with the reason."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_queue", "platform", "priority", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16), index=True)
@@ -639,3 +650,13 @@ class OutboxMessage(Base):
     #: The reply, serialised: text spans and buttons.
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(
+        String(16), default=OutboxKind.announcement, server_default="announcement"
+    )
+    #: Lower first: replies 0, announcements 1, alerts 2, broadcasts 3.
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Not before this time (a retry's backoff); None: at once.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why it was given up; None while it waits to be sent.
+    failed: Mapped[str | None] = mapped_column(String(255))

@@ -49,6 +49,16 @@ async def unsubscribe(session: AsyncSession, platform: str, chat_id: str, area_c
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def forget_chat(session: AsyncSession, platform: str, chat_id: str) -> int:
+    """Delete every subscription of a chat that is gone for the bot; returns how many."""
+    result = await session.execute(
+        delete(Subscription).where(
+            Subscription.platform == platform, Subscription.chat_id == chat_id
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def count_for_chat(session: AsyncSession, platform: str, chat_id: str) -> int:
     count = await session.scalar(
         select(func.count()).where(

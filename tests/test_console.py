@@ -167,7 +167,7 @@ def test_keys_generate_rotate_and_purge(tmp_path: Path) -> None:
     assert run("keys", "generate").returncode == 1, "an existing key is never overwritten"
     rotated = run("keys", "rotate", "--passphrase-env", "LOCK")
     assert rotated.returncode == 0, rotated.stderr
-    assert "re-sealed 0 reports" in rotated.stdout
+    assert "re-encrypted 0 reports" in rotated.stdout
     key_file = tmp_path / "keys" / "report.key"
     assert "private_locked" in key_file.read_text()
     locked = run("keys", "rotate")

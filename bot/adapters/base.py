@@ -21,6 +21,17 @@ from bot.core.replies import Reply
 EventSink = Callable[[Event], Awaitable[None]]
 
 
+class Undeliverable(Exception):
+    """``send`` was refused for good: retrying cannot help. ``gone`` when the chat
+    itself is gone for the bot (blocked, deleted, left), so nothing more should be
+    sent there; ``reason`` says why, in a few words, for the operator."""
+
+    def __init__(self, reason: str, *, gone: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.gone = gone
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     #: Buttons the user taps (True), or numbered options the user answers (False).
@@ -47,7 +58,10 @@ class Adapter(ABC):
 
     @abstractmethod
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
-        """Show ``reply`` in ``chat``; returns the platform's message id if it has one."""
+        """Show ``reply`` in ``chat``; returns the platform's message id if it has one.
+
+        Raises ``Undeliverable`` when the platform refuses for good; any other
+        exception means it may work later."""
 
     async def acknowledge(self, action: ButtonAction) -> None:  # noqa: B027
         """Tell the platform a button press was received (Telegram shows a spinner until then)."""

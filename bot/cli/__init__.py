@@ -15,10 +15,10 @@ import asyncio
 import logging
 import sys
 
-from bot.cli import chores, database, demo, exchange, run, staff
+from bot.cli import chores, database, demo, exchange, outbox, run, staff
 from bot.config import Settings
 
-MODULES = (demo, run, database, exchange, chores, staff)
+MODULES = (demo, run, database, exchange, chores, outbox, staff)
 
 
 def parser() -> argparse.ArgumentParser:

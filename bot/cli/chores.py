@@ -26,7 +26,7 @@ def register(commands: Any) -> None:
     generate.add_argument("--file", type=Path, help="default: CANDIBOT_REPORT_KEY_FILE")
     generate.set_defaults(run=generate_command)
     rotate = keys_commands.add_parser(
-        "rotate", help="re-seal every report to a new key pair and replace the key file"
+        "rotate", help="give every report a fresh key sealed to a new key pair; replace the file"
     )
     database_option(rotate)
     rotate.set_defaults(run=rotate_command)
@@ -62,7 +62,8 @@ async def rotate_command(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(
-        f"re-sealed {rotation.count} reports to key {rotation.new_id}; the old key is in "
+        f"re-encrypted {rotation.count} reports under fresh keys sealed to key "
+        f"{rotation.new_id}; the old key is in "
         f"{rotation.retired}: destroy it once the new one is backed up"
     )
     return 0

@@ -180,3 +180,30 @@ async def test_a_receipt_being_hashed_holds_up_no_other_chat(db_url: str, fake: 
         assert started < max(fake.last(chat).at for chat in guessers)
     finally:
         await app.close()
+
+
+async def test_a_403_marks_the_alert_failed_and_forgets_the_chat(
+    app: App, fake: FakeBotAPI
+) -> None:
+    from sqlalchemy import select
+
+    from bot.core.replies import Reply
+    from bot.delivery import OutboxPump
+    from storage.models import OutboxKind, OutboxMessage, Subscription
+    from storage.outbox import enqueue
+    from storage.subscriptions import subscribe
+    from storage.unit import unit_factory
+
+    async with unit_factory(app.engine)() as unit:
+        await subscribe(unit.session, "telegram", "7001", "110108", "en")
+        await enqueue(
+            unit.session, "telegram", "7001", Reply.of("news").to_json(), OutboxKind.alert
+        )
+    fake.fail("sendMessage", 403, chat_id=7001)
+    async with running(app, fake) as adapter:
+        await OutboxPump(app.engine, adapter).once()
+    async with unit_factory(app.engine)() as unit:
+        assert list(await unit.session.scalars(select(Subscription))) == []
+        assert list(await unit.session.scalars(select(OutboxMessage.failed))) == [
+            "forbidden: blocked or left"
+        ]

@@ -12,6 +12,7 @@ waiting out a 429 thus holds up neither the database nor any other chat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
@@ -28,7 +29,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
-from bot.adapters.base import Adapter, Capabilities, EventSink
+from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable
 from bot.adapters.telegram import logs
 from bot.adapters.telegram.flood import FloodControl, Limits
 from bot.adapters.telegram.incoming import PLATFORM, Me, lane_of, to_event
@@ -146,7 +147,7 @@ class TelegramAdapter(Adapter):
         if held is not None and held.open:
             held.replies.append((chat, reply))
             return None
-        return await self._deliver(chat, reply)
+        return await self._deliver(chat, reply, strict=True)
 
     async def acknowledge(self, action: ButtonAction) -> None:
         """Nothing to do: the job that handled a press answers it once the core is done
@@ -220,7 +221,8 @@ class TelegramAdapter(Adapter):
                 if update.callback_query is not None:
                     await self._answer(update.callback_query.id)
                 for chat, reply in held.replies:
-                    await self._deliver(chat, reply)
+                    with contextlib.suppress(Exception):  # _deliver logged it
+                        await self._deliver(chat, reply)
             finally:
                 finished()
 
@@ -239,8 +241,10 @@ class TelegramAdapter(Adapter):
 
     # Talking to Telegram ------------------------------------------------
 
-    async def _deliver(self, chat: ChatRef, reply: Reply) -> str | None:
-        """Send ``reply`` as one or more messages; the last one's id, None if it failed."""
+    async def _deliver(self, chat: ChatRef, reply: Reply, *, strict: bool = False) -> str | None:
+        """Send ``reply`` as one or more messages; the last one's id, None if it failed.
+        With ``strict`` (the outbox) a failure is raised instead: ``Undeliverable`` for
+        a refusal for good (403, 400), the error itself for what may pass."""
         chat_id = int(chat.id)
         reply_to = int(reply.reply_to) if reply.reply_to else None
         message_id: int | None = None
@@ -254,11 +258,20 @@ class TelegramAdapter(Adapter):
             one = functools.partial(self._send_one, chat_id, outgoing, reply_to)
             try:
                 message = await self.flood.send(chat.id, not chat.private, one)
-            except Forbidden:
+            except Forbidden as exc:
                 log.info("a user has blocked the bot or left the chat; a reply was dropped")
+                if strict:
+                    raise Undeliverable("forbidden: blocked or left", gone=True) from exc
+                return None
+            except BadRequest as exc:
+                log.error("sending a reply failed: %s", type(exc).__name__)
+                if strict:
+                    raise Undeliverable("bad request") from exc
                 return None
             except TelegramError as exc:
                 log.error("sending a reply failed: %s", type(exc).__name__)
+                if strict:
+                    raise
                 return None
             message_id, reply_to = message.message_id, None
         return None if message_id is None else str(message_id)
