@@ -16,7 +16,14 @@ from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, 
 from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
-from storage.areas import AreaView, children, count_children, get_area, search_areas
+from storage.areas import (
+    AreaView,
+    ancestors,
+    children,
+    count_children,
+    get_area,
+    search_areas,
+)
 from storage.models import AreaLevel, Election, OutboxKind
 from storage.outbox import enqueue
 from storage.subscriptions import (
@@ -32,6 +39,8 @@ ALERT = N_("Election news for {area}: election day {date} ({status}). See /elect
 ASK = "subscribe.ask"
 #: Elections are held for counties and townships; a province has none of its own.
 FOLLOWABLE = {AreaLevel.county, AreaLevel.township}
+#: How the privacy note names the platform whose chat id is kept.
+PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": N_("this terminal")}
 NONE_FOLLOWED = N_("You follow no place. Send /subscribe and the name of your district.")
 
 
@@ -59,6 +68,8 @@ async def subscribe_button(ctx: Ctx) -> Reply:
     area = await get_area(ctx.unit.session, action_arg(ctx))
     if area is None:
         return Reply.of(ctx._(EXPIRED))
+    if ctx.state.step == ASK:  # the question is answered: what is typed next is new
+        ctx.state = ctx.state.at(None)
     return await _follow(ctx, area)
 
 
@@ -74,6 +85,9 @@ async def _subscribe_to(ctx: Ctx, query: str) -> Reply:
     session = ctx.unit.session
     by_code = await get_area(session, query.strip()) if query.strip().isdigit() else None
     found = [by_code] if by_code else await search_areas(session, query, limit=8)
+    exact = [area for area in found if area.name == query.strip()]
+    if len(exact) == 1:
+        found = exact
     if len(found) == 1:
         return await _follow(ctx, found[0])
     if found:
@@ -95,6 +109,17 @@ async def _subscribe_to(ctx: Ctx, query: str) -> Reply:
 
 
 async def _follow(ctx: Ctx, area: AreaView) -> Reply:
+    if area.name.endswith(("街道", "街道办事处")) and area.parent_code:
+        # A street office has no people's congress: Art. 3 names the levels elected
+        # directly, and its residents vote in the district's (or county's) election.
+        county = await get_area(ctx.unit.session, area.parent_code)
+        if county is not None:
+            note = fmt(ctx._("{office} elects no people's congress of its own: its voters "
+                             "vote in the election of {county} (Election Law Art. 3)."),
+                       office=area.name, county=county.name)  # fmt: skip
+            button = Button(fmt(ctx._("Follow {area}"), area=county.name).plain,
+                            f"alert:{county.code}")  # fmt: skip
+            return Reply.of(note, [[button]])
     if area.level not in FOLLOWABLE:
         note = fmt(
             ctx._("Elections are held for counties and townships, not for all of {area}. "
@@ -114,16 +139,20 @@ async def _follow(ctx: Ctx, area: AreaView) -> Reply:
                 count=str(cap),
             )
         )  # fmt: skip
-    await subscribe(session, chat.platform, chat.id, area.code, ctx.language)
+    if not await subscribe(session, chat.platform, chat.id, area.code, ctx.language):
+        return Reply.of(
+            fmt(ctx._("You already follow {area}. /subscriptions lists what you follow."),
+                area=bold(area.name))
+        )  # fmt: skip
     promise = ctx._("I will tell you here when {area}'s election dates are announced or change.")
     kept = ctx._(
         "To reach you I keep this chat's id on {platform}, the place and your language, and "
         "nothing else. /unsubscribe {area} stops it and deletes them."
     )
+    platform = ctx._(PLATFORM_NAMES.get(chat.platform, chat.platform))
     return Reply.of(
-        join([fmt(promise, area=bold(area.name)), fmt(kept, platform=chat.platform,
-                                                      area=area.name)])
-    )  # fmt: skip
+        join([fmt(promise, area=bold(area.name)), fmt(kept, platform=platform, area=area.name)])
+    )
 
 
 async def _drill(ctx: Ctx, parent_code: str | None, offset: int) -> Reply:
@@ -163,15 +192,22 @@ async def subscriptions_command(ctx: Ctx) -> Reply:
     followed = await areas_of(ctx.unit.session, chat.platform, chat.id)
     if not followed:
         return Reply.of(ctx._(NONE_FOLLOWED))
-    return _stop_list(ctx, followed)
+    return await _stop_list(ctx, followed)
 
 
-def _stop_list(ctx: Ctx, followed: list[tuple[str, str]]) -> Reply:
+async def _full_name(ctx: Ctx, code: str, name: str) -> str:
+    """The place with its parents (杭州市 › 西湖区): there are two 西湖区."""
+    chain = [a for a in await ancestors(ctx.unit.session, code) if not a.placeholder]
+    return " › ".join(a.name for a in chain[-2:]) or name
+
+
+async def _stop_list(ctx: Ctx, followed: list[tuple[str, str]]) -> Reply:
+    named = [(code, await _full_name(ctx, code, name)) for code, name in followed]
     lines = [plain(ctx._("You follow these places:"))]
-    lines += [plain(f"• {name}") for _, name in followed]
+    lines += [plain(f"• {name}") for _, name in named]
     rows = [
         [Button(fmt(ctx._("Stop: {area}"), area=name).plain, f"unalert:{code}")]
-        for code, name in followed
+        for code, name in named
     ]
     return Reply.of(join(lines), rows)
 
@@ -185,28 +221,34 @@ async def unsubscribe_command(ctx: Ctx) -> Reply:
         return Reply.of(ctx._(NONE_FOLLOWED))
     query = command_args(ctx).strip()
     if not query:
-        return _stop_list(ctx, followed)
+        return await _stop_list(ctx, followed)
     named = {area.code for area in await search_areas(session, query, limit=50)} | {query}
     hits = [(code, name) for code, name in followed if code in named or name == query]
     if len(hits) == 1:
         await unsubscribe(session, chat.platform, chat.id, hits[0][0])
         return Reply.of(
             fmt(ctx._("Stopped: {area}. This chat's id is no longer kept for it."),
-                area=hits[0][1])
+                area=await _full_name(ctx, *hits[0]))
         )  # fmt: skip
-    shown = hits or followed
-    reply = _stop_list(ctx, shown)
+    reply = await _stop_list(ctx, hits or followed)
     if not hits:
         note = fmt(ctx._("You do not follow “{query}”."), query=query)
-        return Reply.of(join([note, reply.text]), reply.buttons)
-    return reply
+    else:
+        note = fmt(ctx._("You follow more than one “{query}”. Which one shall I stop?"),
+                   query=query)  # fmt: skip
+    return Reply.of(join([note, reply.text]), reply.buttons)
 
 
 @router.action("unalert")
 async def unsubscribe_button(ctx: Ctx) -> Reply:
     chat = ctx.event.chat
-    await unsubscribe(ctx.unit.session, chat.platform, chat.id, action_arg(ctx))
-    return Reply.of(ctx._("Stopped. This chat's id is no longer kept for that place."))
+    area = await get_area(ctx.unit.session, action_arg(ctx))
+    if area is None or not await unsubscribe(ctx.unit.session, chat.platform, chat.id, area.code):
+        return Reply.of(ctx._(EXPIRED))
+    return Reply.of(
+        fmt(ctx._("Stopped: {area}. This chat's id is no longer kept for it."),
+            area=await _full_name(ctx, area.code, area.name))
+    )  # fmt: skip
 
 
 async def tell_subscribers(ctx: Ctx, election: Election) -> int:

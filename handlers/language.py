@@ -6,6 +6,7 @@ from bot.core.i18n import normalize_language
 from bot.core.replies import Button, Reply
 from handlers.base import Ctx, action_arg, command_args, new_router
 from handlers.start import DESCRIPTIONS
+from storage.subscriptions import set_language
 
 router = new_router()
 
@@ -26,8 +27,10 @@ def choices(ctx: Ctx) -> Reply:
     return Reply.of(ctx._("Choose your language:"), buttons)
 
 
-def _switch(ctx: Ctx, language: str) -> Reply:
+async def _switch(ctx: Ctx, language: str) -> Reply:
     ctx.set_language(language)
+    chat = ctx.event.chat
+    await set_language(ctx.unit.session, chat.platform, chat.id, ctx.language)
     return Reply.of(ctx._("I will speak English with you from now on."))
 
 
@@ -38,7 +41,7 @@ async def language_command(ctx: Ctx) -> Reply:
         language = normalize_language(_BY_NAME.get(args.lower(), args))
         if language is None:
             return Reply.of(ctx._("I speak Chinese and English. Choose one:"), choices(ctx).buttons)
-        return _switch(ctx, language)
+        return await _switch(ctx, language)
     return choices(ctx)
 
 
@@ -47,4 +50,4 @@ async def language_chosen(ctx: Ctx) -> Reply:
     language = action_arg(ctx)
     if language not in NAMES:
         return choices(ctx)
-    return _switch(ctx, language)
+    return await _switch(ctx, language)

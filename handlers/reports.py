@@ -41,9 +41,9 @@ MIN_DESCRIPTION = 10
 #: Button prefixes of the report flow: pressed with no draft, the draft was lost.
 PREFIXES = ("rpt", "rptc", "rpta", "rptw", "rptp", "rptpub", "rpts")
 DRAFT_LOST = N_(
-    "That button has expired. If you were writing a report, its draft is gone: drafts "
-    "are kept only in memory, for an hour, and are lost when the bot restarts, so that "
-    "nothing of them reaches a disk. Send /report to start again."
+    "That button has expired. If you were writing a report, it was cancelled, or it is "
+    "more than an hour old, or the bot has restarted since: for your safety, drafts are "
+    "never saved. Send /report to start again."
 )
 
 CATEGORIES: dict[str, str] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.areas import ancestors
@@ -57,6 +57,15 @@ async def forget_chat(session: AsyncSession, platform: str, chat_id: str) -> int
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def set_language(session: AsyncSession, platform: str, chat_id: str, language: str) -> None:
+    """Alerts follow the chat's language when it changes."""
+    await session.execute(
+        update(Subscription)
+        .where(Subscription.platform == platform, Subscription.chat_id == chat_id)
+        .values(language=language)
+    )
 
 
 async def count_for_chat(session: AsyncSession, platform: str, chat_id: str) -> int:

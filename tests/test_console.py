@@ -201,3 +201,13 @@ def test_a_demo_moderator_publishes_a_report_a_demo_citizen_filed(tmp_path: Path
     listing = out.split("Published incidents: all places")[-1]
     assert "• Week of" in listing
     assert "A candidate's family received threatening calls." in listing
+
+
+def test_the_demo_delivers_an_alert_to_a_subscriber(tmp_path: Path) -> None:
+    """A moderator who also follows 海淀区 sets its election day: the alert arrives in
+    the terminal, as it would in a chat."""
+    lines = "/subscribe 110108\n/setdate 海淀区 2026-12-20 announced\n".encode()
+    result = _run(["--lang", "en", "--as", "moderator"], lines, tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Election news for 海淀区: election day December 20, 2026" in out, out[-1500:]

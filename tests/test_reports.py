@@ -351,7 +351,7 @@ async def test_a_draft_expires_within_two_hours_and_the_user_is_told(
     await chat.press("rpt:go", user=SENDER)
     clock.now += 2 * 3600 + 1  # the hour's secret, and with it the draft, has died
     reply = texts(await chat.press("rptc:violence", user=SENDER))
-    assert "its draft is gone" in reply and "/report" in reply
+    assert "drafts are never saved" in reply and "/report" in reply
 
 
 async def test_a_restart_loses_the_draft_and_the_user_is_told(
@@ -364,7 +364,7 @@ async def test_a_restart_loses_the_draft_and_the_user_is_told(
     adapter.attach(restarted.sink_for(adapter))
     try:
         reply = texts(await adapter.press("rptc:violence", user=SENDER))
-        assert "its draft is gone" in reply
+        assert "drafts are never saved" in reply
     finally:
         await restarted.close()
 

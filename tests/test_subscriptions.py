@@ -111,7 +111,7 @@ async def test_subscriptions_list_and_unsubscribe_by_name_and_button(
     assert "海淀区" in texts(listed) and "天宁区" in texts(listed)
     assert texts(await chat.say("/alerts", user=USER, language=EN)) == texts(listed)
     stopped = texts(await chat.say("/unsubscribe 海淀区", user=USER, language=EN))
-    assert "Stopped: 海淀区" in stopped
+    assert "Stopped: 市辖区 › 海淀区" in stopped or "Stopped: 北京市 › 海淀区" in stopped
     assert [row[1] for row in await _rows(app)] == ["320402"]
     not_followed = await chat.say("/unsubscribe 朝阳区", user=USER, language=EN)
     assert "You do not follow “朝阳区”" in texts(not_followed)
@@ -135,5 +135,28 @@ async def test_the_cap_on_places_per_chat(db_url: str) -> None:
     assert "You already follow 1 places" in over
     assert [row[1] for row in await _rows(app)] == ["110108"]
     # Following the same place again is not over the cap.
-    assert "海淀区" in texts(await chat.say("/subscribe 海淀区", user=USER))
+    assert "You already follow 海淀区" in texts(await chat.say("/subscribe 海淀区", user=USER))
     await app.close()
+
+
+async def test_a_street_office_points_to_its_district(app: App, chat: MemoryAdapter) -> None:
+    async with unit_factory(app.engine)() as unit:
+        await load_divisions(unit.session)
+    reply = await chat.say("/subscribe 中关村街道", user=USER, language=EN)
+    assert "elects no people's congress of its own" in texts(reply)
+    assert "Election Law Art. 3" in texts(reply) and "alert:110108" in payloads(reply)
+    assert await _rows(app) == []
+
+
+async def test_alerts_follow_a_change_of_language(app: App, chat: MemoryAdapter) -> None:
+    await chat.say("/subscribe 海淀区", user=USER, language=EN)
+    await chat.say("/language zh", user=USER, language=EN)
+    assert [row[2] for row in await _rows(app)] == ["zh_CN"]
+
+
+async def test_after_choosing_from_the_list_plain_text_is_a_search_again(
+    app: App, chat: MemoryAdapter
+) -> None:
+    await chat.say("/subscribe", user=USER, language=EN)
+    await chat.press("alert:110108", user=USER, language=EN)
+    assert "no place called" not in texts(await chat.say("曾立新", user=USER, language=EN))

@@ -44,6 +44,7 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
 
 
 async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.delivery import OutboxPump
     from bot.maintenance import PurgeSchedule, generate_keys
     from storage.areas import load_divisions
     from storage.crypto import read_key_file
@@ -93,7 +94,14 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 language=LANG_HINTS.get(args.lang or ""),
                 prompt=interactive,
             )
-            await adapter.run(app.sink_for(adapter))
+            # Alerts and announcements reach this terminal as they would a chat.
+            pump = OutboxPump(app.engine, adapter)
+            pump.start()
+            try:
+                await adapter.run(app.sink_for(adapter))
+            finally:
+                await pump.stop()
+                await pump.once()  # what the last lines queued
         finally:
             await purging.stop()
             await app.close()

@@ -158,6 +158,6 @@ def _told_draft_is_gone(fake: FakeBotAPI) -> float | None:
     told = [
         sent.at
         for sent in fake.sent
-        if sent.chat_id == REPORTER and "its draft is gone" in sent.text
+        if sent.chat_id == REPORTER and "drafts are never saved" in sent.text
     ]
     return told[0] if told else None
