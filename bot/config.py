@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     #: The signed checkpoint of the audit log's head, outside the database.
     audit_checkpoint_file: Path = Path("var/audit.checkpoint")
 
+    #: Attempts to send an outbox message that keeps failing before it is marked failed.
+    outbox_attempts: int = 8
     #: Places one chat may follow with /subscribe.
     subscriptions_per_chat: int = 20
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.base import Adapter, Undeliverable
 from bot.core.events import ChatRef
 from bot.core.replies import Reply
-from storage.outbox import Refused, drain
+from storage.outbox import MAX_ATTEMPTS, Refused, drain
 from storage.subscriptions import forget_chat
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,12 @@ EVERY_SECONDS = 2.0
 
 
 class OutboxPump:
-    def __init__(self, engine: AsyncEngine, adapter: Adapter) -> None:
+    def __init__(
+        self, engine: AsyncEngine, adapter: Adapter, *, attempts: int = MAX_ATTEMPTS
+    ) -> None:
         self._engine = engine
         self._adapter = adapter
+        self._attempts = attempts
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -52,7 +55,8 @@ class OutboxPump:
             except Undeliverable as refused:
                 raise Refused(refused.reason, gone=refused.gone) from refused
 
-        return await drain(self._engine, self._adapter.platform, send, on_gone=forget_chat)
+        return await drain(self._engine, self._adapter.platform, send,
+                           max_attempts=self._attempts, on_gone=forget_chat)  # fmt: skip
 
     async def _loop(self) -> None:
         while not self._stop.is_set():

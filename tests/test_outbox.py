@@ -189,3 +189,13 @@ def test_the_operator_sees_and_retries_failures(tmp_path: Path) -> None:
     retried = subprocess.run([*candibot, "outbox", "retry", "--failed", "--db", url],
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert "queued 1 failed messages again" in retried
+
+
+async def test_the_pump_gives_up_after_the_configured_attempts(engine_with_areas: object) -> None:
+    await _queue(engine_with_areas, ("down", "hello", OutboxKind.alert))
+    adapter = Flaky()
+    adapter.failing["down"] = ConnectionError("refused")
+    await OutboxPump(engine_with_areas, adapter, attempts=1).once()  # type: ignore[arg-type]
+    assert await _rows(engine_with_areas) == [
+        ("down", 1, "gave up after 1 attempts: ConnectionError")
+    ]

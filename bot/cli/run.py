@@ -81,7 +81,10 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         schedules += [s for s in [digest_schedule(app.engine, settings)] if s]
         for schedule in schedules:
             await schedule.start()
-        pumps = [OutboxPump(app.engine, adapter) for adapter in adapters]
+        pumps = [
+            OutboxPump(app.engine, adapter, attempts=settings.outbox_attempts)
+            for adapter in adapters
+        ]
         for pump in pumps:
             pump.start()
         loop = asyncio.get_running_loop()
