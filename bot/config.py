@@ -68,6 +68,8 @@ class Settings(BaseSettings):
 
     #: Attempts to send an outbox message that keeps failing before it is marked failed.
     outbox_attempts: int = 8
+    #: The hour (Asia/Shanghai) from which the day's deadline reminders go out.
+    reminder_hour: int = 9
     #: Places one chat may follow with /subscribe.
     subscriptions_per_chat: int = 20
 

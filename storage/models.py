@@ -627,6 +627,20 @@ class Subscription(Base):
     language: Mapped[str] = mapped_column(String(8))
 
 
+class SentReminder(Base):
+    """A reminder that went out: (election, what, for which day), so that each is sent
+    once, whatever the restarts and however many workers. A changed date makes new
+    days, and so new reminders."""
+
+    __tablename__ = "sent_reminders"
+
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("elections.id", ondelete="CASCADE"), primary_key=True
+    )
+    what: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
 class OutboxKind(StrEnum):
     """What a queued message is; the order here is the order of delivery."""
 

@@ -56,6 +56,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.digest import digest_schedule
     from bot.maintenance import PurgeSchedule
+    from bot.reminders import reminder_schedule
     from bot.schedule import Every
 
     audit = AuditCheckpoints.from_settings(settings)
@@ -79,6 +80,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             )
         schedules: list[Every] = [PurgeSchedule(app.engine, settings, audit)]
         schedules += [s for s in [digest_schedule(app.engine, settings)] if s]
+        schedules.append(reminder_schedule(app.engine, settings))
         for schedule in schedules:
             await schedule.start()
         pumps = [
