@@ -22,6 +22,7 @@ from bot.core.ports import CursorStore, Ephemeral
 from bot.core.replies import Reply
 from handlers import build_router
 from handlers.policy import Policy, ReportSetup
+from handlers.policy import now as policy_now
 from storage.audit import AuditKey
 from storage.crypto import ModeratorKeys, read_key_file
 from storage.cursors import Cursors
@@ -168,10 +169,11 @@ async def app_from_settings(
     *,
     database_url: str | None = None,
     audit_key: AuditKey | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> App:
     """The bot as the settings describe it (``database_url`` overrides theirs). Without
     ``audit_key`` (the throwaway demo) the audit log is keyed for this process only, and
-    /audit reads no checkpoint."""
+    /audit reads no checkpoint. ``clock`` fixes the handlers' "now" (the demo's --today)."""
     ephemeral = await connect_redis(settings.ephemeral_url) if settings.ephemeral_url else None
     return await build_app(
         database_url or settings.database_url,
@@ -187,6 +189,7 @@ async def app_from_settings(
             subscriptions_per_chat=settings.subscriptions_per_chat,
             audit_key=audit_key or AuditKey.ephemeral(),
             audit_checkpoint=settings.audit_checkpoint_file if audit_key else None,
+            clock=clock or policy_now,
         ),
         ephemeral=ephemeral,
         limits=Limits(burst=settings.rate_burst, per_minute=settings.rate_per_minute),

@@ -17,7 +17,7 @@ from storage.receipts import ReceiptHasher
 from storage.reports import Caps
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -36,7 +36,7 @@ class Policy:
     quiet_on_election_day: bool = True
     #: Election days are calendar days in China.
     timezone: str = "Asia/Shanghai"
-    clock: Callable[[], datetime] = _now
+    clock: Callable[[], datetime] = now
     reports: ReportSetup = field(default_factory=ReportSetup)
     #: Different moderators who must approve a report's summary before it is public.
     publish_approvals: int = 2

@@ -211,3 +211,15 @@ def test_the_demo_delivers_an_alert_to_a_subscriber(tmp_path: Path) -> None:
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr.decode()
     assert "Election news for 海淀区: election day December 20, 2026" in out, out[-1500:]
+
+
+def test_the_demo_shows_a_reminder_on_the_day_it_is_due(tmp_path: Path) -> None:
+    """Follow 海淀区 and set its election day in one run; start the demo again on a
+    later day (--today) and the reminder due that morning arrives."""
+    db = f"sqlite:///{tmp_path / 'kept.sqlite'}"
+    lines = "/subscribe 110108\n/setdate 海淀区 2026-12-20 announced\n".encode()
+    first = _run(["--lang", "en", "--as", "moderator", "--db", db], lines, tmp_path)
+    assert first.returncode == 0, first.stderr.decode()
+    later = _run(["--lang", "en", "--db", db, "--today", "2026-12-12"], b"", tmp_path)
+    out = later.stdout.decode()
+    assert "Reminder for 海淀区: Official candidate list published, tomorrow" in out, out[-1500:]

@@ -6,8 +6,11 @@ import argparse
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
@@ -29,6 +32,10 @@ def register(commands: Any) -> None:
     demo.add_argument("--user", default="1", help="your simulated platform user id")
     demo.add_argument("--lang", choices=sorted(LANG_HINTS), help="your platform's language")
     demo.add_argument("--db", help="database URL (default: a fresh SQLite file, removed at exit)")
+    demo.add_argument(
+        "--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
+        help="pretend it is this day, 09:30 in China: dates, deadlines and reminders follow",
+    )  # fmt: skip
     demo.set_defaults(run=demo_command)
 
 
@@ -43,9 +50,15 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
     return load_identity_key(settings)
 
 
+def _morning_of(day: date) -> Callable[[], datetime]:
+    moment = datetime.combine(day, time(9, 30), tzinfo=ZoneInfo("Asia/Shanghai"))
+    return lambda: moment
+
+
 async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.maintenance import PurgeSchedule, generate_keys
+    from bot.reminders import reminder_schedule
     from storage.areas import load_divisions
     from storage.crypto import read_key_file
     from storage.dataset import load_dataset, read_packaged
@@ -66,7 +79,8 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         if not settings.model_fields_set & {"rate_burst", "rate_per_minute"}:
             # One person at a local terminal (or a pasted script) floods no one.
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
-        app = await app_from_settings(settings, identity_key, keys, database_url=url)
+        clock = _morning_of(args.today) if args.today else None
+        app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
         try:
@@ -94,12 +108,17 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 language=LANG_HINTS.get(args.lang or ""),
                 prompt=interactive,
             )
-            # Alerts and announcements reach this terminal as they would a chat.
+            # Alerts and announcements reach this terminal as they would a chat; so do
+            # the reminders due on the demo's day.
+            reminders = reminder_schedule(app.engine, settings, now=clock)
+            await reminders.start()
             pump = OutboxPump(app.engine, adapter)
+            await pump.once()
             pump.start()
             try:
                 await adapter.run(app.sink_for(adapter))
             finally:
+                await reminders.stop()
                 await pump.stop()
                 await pump.once()  # what the last lines queued
         finally:
