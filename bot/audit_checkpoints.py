@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.app import moderation_room
 from bot.config import Settings, load_audit_key
 from bot.core.i18n import N_, Catalogs
-from bot.core.markup import fmt, join
-from bot.core.replies import Reply
+from handlers.announce import bilingual
 from storage import audit
 from storage.audit_checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from storage.outbox import enqueue
@@ -82,6 +81,5 @@ async def _tell(
 ) -> None:
     if setup.room is None:
         return
-    catalogs = Catalogs()
-    lines = [fmt(catalogs.gettext(language)(message), **values) for language in ("zh_CN", "en")]
-    await enqueue(session, setup.room[0], setup.room[1], Reply.of(join(lines)).to_json())
+    reply = bilingual(Catalogs(), message, **values)
+    await enqueue(session, setup.room[0], setup.room[1], reply.to_json())

@@ -11,14 +11,13 @@ from __future__ import annotations
 from bot.core.i18n import N_
 from bot.core.markup import bold, fmt, join, plain
 from bot.core.replies import Button, Reply
-from handlers.areas import AREAS_PER_PAGE, paging, place_buttons
+from handlers.areas import AREAS_PER_PAGE, no_place, paging, place_buttons, place_label
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import (
     AreaView,
-    ancestors,
     children,
     count_children,
     get_area,
@@ -41,6 +40,10 @@ ASK = "subscribe.ask"
 FOLLOWABLE = {AreaLevel.county, AreaLevel.township}
 #: How the privacy note names the platform whose chat id is kept.
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": N_("this terminal")}
+PLACE_HINT = N_(
+    "Try its name in characters (西湖区), in pinyin (xihu), initials (xhq) or its six-digit "
+    "code, or send /subscribe alone to choose from a list."
+)
 NONE_FOLLOWED = N_("You follow no place. Send /subscribe and the name of your district.")
 
 
@@ -93,19 +96,7 @@ async def _subscribe_to(ctx: Ctx, query: str) -> Reply:
     if found:
         buttons = await place_buttons(ctx, found, "alert")
         return Reply.of(fmt(ctx._("Which {query} do you mean?"), query=query), buttons)
-    return Reply.of(
-        join(
-            [
-                fmt(ctx._("I found no place called “{query}”."), query=query),
-                plain(
-                    ctx._(
-                        "Try its name in characters (西湖区), in pinyin (xihu), initials (xhq) "
-                        "or its six-digit code, or send /subscribe alone to choose from a list."
-                    )
-                ),
-            ]
-        )
-    )
+    return no_place(ctx, query, PLACE_HINT)
 
 
 async def _follow(ctx: Ctx, area: AreaView) -> Reply:
@@ -195,14 +186,8 @@ async def subscriptions_command(ctx: Ctx) -> Reply:
     return await _stop_list(ctx, followed)
 
 
-async def _full_name(ctx: Ctx, code: str, name: str) -> str:
-    """The place with its parents (杭州市 › 西湖区): there are two 西湖区."""
-    chain = [a for a in await ancestors(ctx.unit.session, code) if not a.placeholder]
-    return " › ".join(a.name for a in chain[-2:]) or name
-
-
 async def _stop_list(ctx: Ctx, followed: list[tuple[str, str]]) -> Reply:
-    named = [(code, await _full_name(ctx, code, name)) for code, name in followed]
+    named = [(code, await place_label(ctx, code, depth=2) or name) for code, name in followed]
     lines = [plain(ctx._("You follow these places:"))]
     lines += [plain(f"• {name}") for _, name in named]
     rows = [
@@ -228,7 +213,7 @@ async def unsubscribe_command(ctx: Ctx) -> Reply:
         await unsubscribe(session, chat.platform, chat.id, hits[0][0])
         return Reply.of(
             fmt(ctx._("Stopped: {area}. This chat's id is no longer kept for it."),
-                area=await _full_name(ctx, *hits[0]))
+                area=await place_label(ctx, hits[0][0], depth=2) or hits[0][1])
         )  # fmt: skip
     reply = await _stop_list(ctx, hits or followed)
     if not hits:
@@ -247,7 +232,7 @@ async def unsubscribe_button(ctx: Ctx) -> Reply:
         return Reply.of(ctx._(EXPIRED))
     return Reply.of(
         fmt(ctx._("Stopped: {area}. This chat's id is no longer kept for it."),
-            area=await _full_name(ctx, area.code, area.name))
+            area=await place_label(ctx, area.code, depth=2) or area.name)
     )  # fmt: skip
 
 

@@ -37,12 +37,14 @@ async def announce(ctx: Ctx, message: str, **values: str) -> None:
     await enqueue(ctx.unit.session, room[0], room[1], Reply.of(join(lines)).to_json())
 
 
+def bilingual(catalogs: Catalogs, message: str, **values: str) -> Reply:
+    """``message`` (a msgid) in Chinese, then English, for a room both read; ``values``
+    are put in as they are."""
+    lines = [fmt(catalogs.gettext(language)(message), **values) for language in ("zh_CN", "en")]
+    return Reply.of(join(lines))
+
+
 def digest(catalogs: Catalogs, news: ReportNews) -> Reply:
     """The digest of report news, in Chinese, then English."""
     counts = {"new": news.new, "quarantined": news.quarantined, "answered": news.answered}
-    # Numbers are not msgids: format them after translating.
-    lines = [
-        fmt(catalogs.gettext(language)(DIGEST), **{k: str(v) for k, v in counts.items()})
-        for language in ("zh_CN", "en")
-    ]
-    return Reply.of(join(lines))
+    return bilingual(catalogs, DIGEST, **{k: str(v) for k, v in counts.items()})

@@ -34,6 +34,7 @@ AREAS_PER_PAGE = 24
 DISTRICTS_PER_PAGE = 5
 ASK_AREA = "area.ask"
 DEMO_MARK = "[demo]"
+PLACE_HINT = N_("Try its name in characters (西湖区), in pinyin (xihu) or initials (xhq).")
 ASK_PLACE = N_("For which place? Type the name of your district or town, or use /area.")
 
 
@@ -199,16 +200,26 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
     return Reply.of(join(lines), buttons)
 
 
+async def place_label(ctx: Ctx, code: str, depth: int = 3) -> str:
+    """The place with its parents (浙江省 › 杭州市 › 西湖区): there are two 西湖区."""
+    chain = [a for a in await ancestors(ctx.unit.session, code) if not a.placeholder]
+    return " › ".join(a.name for a in chain[-depth:])
+
+
 async def place_buttons(
     ctx: Ctx, places: list[AreaView], action: str = "area"
 ) -> list[list[Button]]:
-    """One button per place, labelled with its parents: there are two 西湖区."""
-    buttons = []
-    for place in places:
-        chain = [a for a in await ancestors(ctx.unit.session, place.code) if not a.placeholder]
-        label = " › ".join(a.name for a in chain[-3:])
-        buttons.append([Button(label, f"{action}:{place.code}")])
-    return buttons
+    """One button per place, labelled with its parents."""
+    return [
+        [Button(await place_label(ctx, place.code), f"{action}:{place.code}")] for place in places
+    ]
+
+
+def no_place(ctx: Ctx, query: str, hint: str) -> Reply:
+    """ "I found no place called …", and ``hint`` (a msgid) on what to try instead."""
+    return Reply.of(
+        join([fmt(ctx._("I found no place called “{query}”."), query=query), plain(ctx._(hint))])
+    )
 
 
 async def find_area(ctx: Ctx, query: str, action: str = "area") -> Reply:
@@ -219,18 +230,7 @@ async def find_area(ctx: Ctx, query: str, action: str = "area") -> Reply:
     if found:
         buttons = await place_buttons(ctx, found, action)
         return Reply.of(fmt(ctx._("Places matching “{query}”:"), query=query), buttons)
-    return Reply.of(
-        join(
-            [
-                fmt(ctx._("I found no place called “{query}”."), query=query),
-                plain(
-                    ctx._(
-                        "Try its name in characters (西湖区), in pinyin (xihu) or initials (xhq)."
-                    )
-                ),
-            ]
-        )
-    )
+    return no_place(ctx, query, PLACE_HINT)
 
 
 @router.command("area", "district", description=DESCRIPTIONS["area"])
