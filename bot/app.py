@@ -68,6 +68,7 @@ class App:
         return sink
 
     async def close(self) -> None:
+        await self.dispatcher.close()
         await self.engine.dispose()
         closing = getattr(self.dispatcher.ephemeral, "close", None)
         if closing is not None:

@@ -59,6 +59,9 @@ class SaveStatements:
     conversation: TextClause
     forget_conversation: TextClause
     language: TextClause
+    keep_replies: TextClause
+    kept_replies: TextClause
+    forget_replies: TextClause
 
 
 SAVES = SaveStatements(
@@ -71,5 +74,10 @@ SAVES = SaveStatements(
     language=text(
         "INSERT INTO user_preferences (key, language) VALUES (:key, :language) "
         "ON CONFLICT (key) DO UPDATE SET language = excluded.language"
+    ),
+    keep_replies=text("UPDATE processed_events SET replies = :replies WHERE key = :key"),
+    kept_replies=text("SELECT replies FROM processed_events WHERE key = :key"),
+    forget_replies=text(
+        "UPDATE processed_events SET replies = NULL WHERE key = :key AND replies IS NOT NULL"
     ),
 )

@@ -480,13 +480,17 @@ class Conversation(Base):
 
 
 class ProcessedEvent(Base):
-    """Pseudonyms of handled platform events, so a redelivery is a no-op."""
+    """Pseudonyms of handled platform events, so a redelivery sends what was decided
+    the first time instead of handling it again."""
 
     __tablename__ = "processed_events"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: To the day only, for pruning.
     day: Mapped[date] = mapped_column(Date, index=True)
+    #: The event's replies until they are sent, sealed under a key made from ids this
+    #: database does not hold (``bot.core.kept``); never those of a private flow.
+    replies: Mapped[str | None] = mapped_column(Text)
 
 
 class PlatformCursor(Base):

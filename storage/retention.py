@@ -18,6 +18,9 @@ class Retention:
     #: A receipt unused this long stops working: its hash is wiped.
     receipts: timedelta = timedelta(days=90)
     processed_events: timedelta = timedelta(days=7)
+    #: Replies never sent because their event never came back (platforms give up on
+    #: an update within a day) are dropped.
+    kept_replies: timedelta = timedelta(days=1)
     #: Messages no adapter took (a platform no longer configured) are dropped.
     outbox: timedelta = timedelta(days=7)
 
@@ -48,6 +51,11 @@ async def purge(session: AsyncSession, now: datetime, rules: Retention) -> Purge
     )
     events = await session.execute(
         delete(ProcessedEvent).where(ProcessedEvent.day < today - rules.processed_events)
+    )
+    await session.execute(
+        update(ProcessedEvent)
+        .where(ProcessedEvent.replies.is_not(None), ProcessedEvent.day < today - rules.kept_replies)
+        .values(replies=None)
     )
     outbox = await session.execute(
         delete(OutboxMessage).where(OutboxMessage.created_at < now - rules.outbox)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -74,6 +74,16 @@ class StoreUnit:
 
     async def save_language(self, user: str, language: str) -> None:
         await self.session.execute(SAVES.language, {"key": user, "language": language})
+
+    async def keep_replies(self, event: str, sealed: str) -> None:
+        await self.session.execute(SAVES.keep_replies, {"key": event, "replies": sealed})
+
+    async def kept_replies(self, event: str) -> str | None:
+        found = await self.session.scalar(SAVES.kept_replies, {"key": event})
+        return str(found) if found is not None else None
+
+    async def forget_replies(self, events: Sequence[str]) -> None:
+        await self.session.execute(SAVES.forget_replies, [{"key": key} for key in events])
 
 
 def advisory_id(key: str) -> int:

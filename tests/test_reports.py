@@ -26,6 +26,7 @@ from storage.dataset import load_dataset, read_packaged
 from storage.models import (
     Base,
     Conversation,
+    ProcessedEvent,
     Report,
     ReportAttachment,
     ReportMessage,
@@ -436,3 +437,29 @@ async def test_without_keys_reports_say_they_are_not_set_up(app: App) -> None:
     chat.attach(app.sink_for(chat))
     assert "not set up" in texts(await chat.say("/report", language=EN))
     assert "尚未开通报告功能" in texts(await chat.say("/report", language=ZH))
+
+
+async def test_a_receipt_never_reaches_the_disk_even_when_its_reply_is_cut_off(
+    reporting: App, chat: MemoryAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply kept until sent (``bot.core.kept``) stays in memory when it is secret:
+    the receipt's step, and ``/status`` with a receipt."""
+    receipt = await file_a_report(chat, photo=False)
+
+    class Killed(Exception):
+        pass
+
+    async def dies(*_: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(chat, "send", dies)
+    with pytest.raises(Killed):
+        await chat.say(f"/status {receipt}", user="anyone", language=EN)
+    with pytest.raises(Killed):
+        await chat.say("/search 曾立新", user="reader", language=EN)
+
+    async with unit_factory(reporting.engine)() as unit:
+        kept = list(await unit.session.scalars(select(ProcessedEvent.replies)))
+    # Only the ordinary search's reply waits, sealed; no step of the report, no status.
+    assert len([row for row in kept if row is not None]) == 1
+    assert receipt not in await _dump(reporting)

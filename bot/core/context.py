@@ -46,10 +46,14 @@ class Context(Generic[U]):
     #: What the router's preparer for this event computed before the transaction.
     prepared: object = None
     language_changed: bool = field(default=False, init=False)
+    #: Something secret was handled (``protect``): the replies never reach a disk.
+    sensitive: bool = field(default=False, init=False)
 
     def protect(self, *values: str | None) -> None:
-        """Keep ``values`` (a receipt, a report's text) out of log lines from here on."""
+        """Keep ``values`` (a receipt, a report's text) out of log lines from here on, and
+        this event's replies off the disk."""
         redaction.protect(*values)
+        self.sensitive = True
 
     def _(self, message: str) -> str:
         return self.gettext(message)

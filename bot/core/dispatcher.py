@@ -16,6 +16,7 @@ from bot.core.events import ButtonAction, Command, Event, PhotoMessage, TextMess
 from bot.core.i18n import N_, Catalogs, normalize_language
 from bot.core.identity import Identity
 from bot.core.inputs import MAX_TEXT_CHARS, text_problem
+from bot.core.kept import Keeping, KeptReplies
 from bot.core.limits import SLOW_DOWN, Limits, RateLimiter, Verdict
 from bot.core.locks import KeyedLocks
 from bot.core.markup import fmt
@@ -40,9 +41,10 @@ def utcnow() -> datetime:
 class Dispatcher(Generic[U]):
     """Runs events through the router, one at a time per conversation.
 
-    Everything a handler writes, the conversation state and the record that the
-    event was handled commit in one transaction; replies are sent after the
-    commit, still under the conversation's lock so that they keep their order.
+    Everything a handler writes, the conversation state, the record that the event was
+    handled and its replies (``bot.core.kept``) commit in one transaction; replies are
+    sent after the commit, still under the conversation's lock so that they keep their
+    order, and sent again if the process dies first and the event comes back.
     Across processes, the storage unit locks the conversation.
 
     A private flow (a report) never reaches the database: its draft is sealed in the
@@ -86,17 +88,26 @@ class Dispatcher(Generic[U]):
         self._keys = ForwardKeys(self.ephemeral, period=private_ttl)
         self._limiter = RateLimiter(self.ephemeral, limits or Limits())
         self._scrub = scrub
+        self._kept = KeptReplies(self.ephemeral, units, self._turn, private_ttl.total_seconds())
         redaction.install()
 
     async def handle(self, event: Event, send: Send) -> None:
         conversation = self._identity.conversation_key(event.chat, event.sender)
         with redaction.protecting(*_sensitive(event)):
             async with self._locks.hold(conversation):
-                replies = await self._handle_locked(event, conversation)
+                replies, kept = await self._handle_locked(event, conversation)
                 for reply in replies:
                     await send(reply)
+                if kept is not None:
+                    await self._kept.sent(kept)
 
-    async def _handle_locked(self, event: Event, conversation: str) -> list[Reply]:
+    async def close(self) -> None:
+        """Finish what is pending before the process stops."""
+        await self._kept.close()
+
+    async def _handle_locked(
+        self, event: Event, conversation: str
+    ) -> tuple[list[Reply], Keeping | None]:
         user = self._identity.user_key(event.sender)
         language = self._catalogs.choose(normalize_language(event.language))
         now = self._clock()
@@ -105,22 +116,28 @@ class Dispatcher(Generic[U]):
             verdict = await self._limiter.check(tag, now)
             if verdict is not Verdict.ALLOW:
                 slow = self._catalogs.gettext(language)(SLOW_DOWN)
-                return [Reply.of(slow)] if verdict is Verdict.WARN else []
+                return ([Reply.of(slow)] if verdict is Verdict.WARN else []), None
             slots = await self._keys.draft_slots(event.chat, event.sender, now)
+            event_key = self._identity.event_key(event.chat.platform, event.event_id)
+            seal_key = self._identity.reply_seal(event.chat, event.sender, event.event_id)
+            keeping = Keeping(event_key, seal_key, tuple(slots))
             private, found = await self._load_private(slots)
             prepared = await self.router.prepare(
                 Prep(event, private.step if private else None, self._config, tag, self.ephemeral)
             )
             async with self._turn(), self._units() as unit:
                 stored = await unit.begin_event(
-                    event=self._identity.event_key(event.chat.platform, event.event_id),
+                    event=event_key,
                     conversation=conversation,
                     user=user,
                     state_ttl=self._state_ttl,
                 )
                 if stored is None:
-                    log.info("skipped a redelivered %s", type(event).__name__)
-                    return []
+                    # Handled before: send what that decided, if it never went out.
+                    again, where = await self._kept.find(unit, keeping)
+                    log.info("a redelivered %s: %d replies not sent before",
+                             type(event).__name__, len(again))  # fmt: skip
+                    return again, where
                 language = self._catalogs.choose(stored.language, language)
                 ordinary = ConversationState.from_json(stored.step, stored.data)
                 state = private or ordinary
@@ -133,17 +150,19 @@ class Dispatcher(Generic[U]):
                 await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)
                 if ctx.language_changed:
                     await unit.save_language(user, ctx.language)
+                secret = ctx.sensitive or private is not None or ctx.state.private
+                kept = await self._kept.keep(unit, keeping, replies, secret=secret)
             # Only once the transaction has committed: a rolled-back event leaves the
             # draft as it was.
             await self._save_private(slots, found, ctx.state)
             if found is not None and not ctx.state.private and self._scrub is not None:
                 await self._scrub()
-            return replies
+            return replies, kept
         except Exception as exc:
             # The exception's message may quote user text; its type and frames may not.
             log.error("handling a %s failed: %s", type(event).__name__, type(exc).__name__)
             log.debug("traceback", exc_info=True)
-            return [Reply.of(self._catalogs.gettext(language)(FAILED))]
+            return [Reply.of(self._catalogs.gettext(language)(FAILED))], None
 
     def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._transactions or contextlib.nullcontext()

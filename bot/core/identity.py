@@ -35,3 +35,8 @@ class Identity:
 
     def event_key(self, platform: str, event_id: str) -> str:
         return self._digest("event", platform, event_id)
+
+    def reply_seal(self, chat: ChatRef, sender: SenderRef, event_id: str) -> bytes:
+        """The key that seals an event's replies until they are sent: the database never
+        holds the ids it is made from, so only the event delivered again opens them."""
+        return bytes.fromhex(self._digest("reply", chat.platform, chat.id, sender.id, event_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -49,6 +49,14 @@ class Unit(Protocol):
         """Store the state; an idle state (no step, no data) deletes the row."""
 
     async def save_language(self, user: str, language: str) -> None: ...
+
+    async def keep_replies(self, event: str, sealed: str) -> None:
+        """Keep an event's sealed replies until ``forget_replies``, in this transaction."""
+
+    async def kept_replies(self, event: str) -> str | None:
+        """The sealed replies kept for an event handled before, if not yet forgotten."""
+
+    async def forget_replies(self, events: Sequence[str]) -> None: ...
 
 
 U_co = TypeVar("U_co", bound=Unit, covariant=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,11 +35,16 @@ class Reply:
     image: bytes | None = None
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-able form, for replies that wait in the outbox."""
-        return {
+        """A JSON-able form, for replies that wait in the outbox or until sent."""
+        data: dict[str, object] = {
             "spans": [[span.text, span.style, span.href] for span in self.text.spans],
             "buttons": [[[b.label, b.payload] for b in row] for row in self.buttons],
         }
+        if self.reply_to is not None:
+            data["reply_to"] = self.reply_to
+        if self.image is not None:
+            data["image"] = base64.b64encode(self.image).decode()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
@@ -46,7 +52,13 @@ class Reply:
         rows = [
             [Button(label, payload) for label, payload in row] for row in data.get("buttons", [])
         ]
-        return cls.of(Text(spans), rows)
+        image = data.get("image")
+        return cls.of(
+            Text(spans),
+            rows,
+            reply_to=data.get("reply_to"),
+            image=base64.b64decode(image, validate=True) if image is not None else None,
+        )
 
     @classmethod
     def of(

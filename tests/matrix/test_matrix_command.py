@@ -18,14 +18,14 @@ from tests.matrix.synapse import Synapse
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(synapse: Synapse, bot_id: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+def _start(homeserver: str, bot_id: str, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANDIBOT_")}
     env |= {
         "CANDIBOT_CONFIG": str(tmp_path / "none.toml"),
         "CANDIBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite'}",
         "CANDIBOT_IDENTITY_KEY": "ab" * 32,
         "CANDIBOT_REPORT_KEY_FILE": str(tmp_path / "absent.key"),
-        "CANDIBOT_MATRIX_HOMESERVER": synapse.url,
+        "CANDIBOT_MATRIX_HOMESERVER": homeserver,
         "CANDIBOT_MATRIX_USER": bot_id,
         "CANDIBOT_MATRIX_PASSWORD": PASSWORD,
         "CANDIBOT_MATRIX_STORE": str(tmp_path / "matrix"),
@@ -49,7 +49,7 @@ async def _terminate(process: subprocess.Popen[bytes]) -> tuple[int, str]:
 async def test_candibot_run_serves_matrix_and_keeps_its_device(
     synapse: Synapse, bot_id: str, citizen: Citizen, tmp_path: Path
 ) -> None:
-    process = _start(synapse, bot_id, tmp_path)
+    process = _start(synapse.url, bot_id, tmp_path)
     try:
         room = await citizen.direct_chat(encrypted=True, timeout=60)
         await citizen.ask(room, "/start", "欢迎使用 candibot。")
@@ -60,7 +60,7 @@ async def test_candibot_run_serves_matrix_and_keeps_its_device(
     session = json.loads((tmp_path / "matrix" / "session.json").read_text())
     assert session["device_id"] == "CANDIBOT"
 
-    process = _start(synapse, bot_id, tmp_path)
+    process = _start(synapse.url, bot_id, tmp_path)
     try:
         await citizen.ask(room, "/help", "/report", timeout=60)
     finally:

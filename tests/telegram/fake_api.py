@@ -109,6 +109,7 @@ class FakeBotAPI:
         self._closing = asyncio.Event()
         self._replies_open = asyncio.Event()
         self._replies_open.set()
+        self._lost_gate = False
         self._runner: web.AppRunner | None = None
 
     # Life ---------------------------------------------------------------
@@ -267,9 +268,15 @@ class FakeBotAPI:
     def hold_replies(self) -> None:
         """Keep sendMessage requests waiting until ``release_replies``."""
         self._replies_open.clear()
+        self._lost_gate = False
 
-    def release_replies(self) -> None:
+    def release_replies(self, *, lost: bool = False) -> None:
+        """Let held requests through; ``lost``: drop them unrecorded instead, as if they
+        had never left a bot that was killed while sending them."""
+        self._lost_gate = lost
+        held, self._replies_open = self._replies_open, asyncio.Event()
         self._replies_open.set()
+        held.set()
 
     # Reading what happened ------------------------------------------------
 
@@ -399,7 +406,11 @@ class FakeBotAPI:
         return list(itertools.islice(self._pending, limit))
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        await self._replies_open.wait()
+        gate = self._replies_open
+        if not gate.is_set():
+            await gate.wait()
+            if self._lost_gate:
+                return _error(502, "Bad Gateway: the request never arrived")
         return self._record(params, next(self._message_ids))
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
