@@ -18,6 +18,7 @@ def build_router() -> Router[StoreUnit]:
         incidents,
         language,
         queue,
+        report_answers,
         reports,
         rights,
         setdate,
@@ -31,7 +32,7 @@ def build_router() -> Router[StoreUnit]:
 
     router: Router[StoreUnit] = Router()
     citizens = (start, language, areas, candidates, elections, topics, rights, incidents, alerts)
-    reporters = (reports, status)
+    reporters = (reports, report_answers, status)
     candidates_own = (updates,)
     moderators = (staff, queue, claims, setdate, stats, auditlog)
     for module in (*citizens, *reporters, *candidates_own, *moderators, common):

@@ -14,7 +14,7 @@ from handlers.start import DESCRIPTIONS, HELP
 router = new_router()
 
 
-@router.command("cancel", description=DESCRIPTIONS["cancel"])
+@router.command("cancel", description=DESCRIPTIONS["cancel"], ends_flows=True)
 async def cancel(ctx: Ctx) -> Reply:
     if ctx.previous.step is None:
         return Reply.of(ctx._("There is nothing to cancel."))

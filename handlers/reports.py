@@ -17,6 +17,7 @@ from bot.core.events import PhotoMessage, TextMessage, UnsupportedMessage
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, code, fmt, italic, join, plain
 from bot.core.replies import Button, Reply
+from bot.core.state import ConversationState
 from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, message_text, new_router
 from handlers.flood import within_sender_caps
@@ -39,7 +40,7 @@ SAFETY, CATEGORY, AREA, WHEN, DESCRIBE, PHOTOS, PUBLISH, CONFIRM = (
 MAX_PHOTOS = 5
 MIN_DESCRIPTION = 10
 #: Button prefixes of the report flow: pressed with no draft, the draft was lost.
-PREFIXES = ("rpt", "rptc", "rpta", "rptw", "rptp", "rptpub", "rpts")
+PREFIXES = ("rpt", "rptc", "rpta", "rptw", "rptp", "rptpub", "rpts", "rpte")
 DRAFT_LOST = N_(
     "That button has expired. If you were writing a report, it was cancelled, or it is "
     "more than an hour old, or the bot has restarted since: for your safety, drafts are "
@@ -102,8 +103,21 @@ def _not_set_up(ctx: Ctx) -> Reply | None:
 # Steps ---------------------------------------------------------------------
 
 
-@router.command("report", description=DESCRIPTIONS["report"])
+def in_report(state: ConversationState) -> bool:
+    return state.private and (state.step or "").startswith("report.")
+
+
+@router.command("report", description=DESCRIPTIONS["report"], ends_flows=True)
 async def report_command(ctx: Ctx) -> Reply:
+    if in_report(ctx.previous):
+        ctx.state = ctx.previous  # never thrown away unasked
+        return Reply.of(
+            ctx._("You are already writing a report. Go on with it, or start a new one?"),
+            [
+                [Button(ctx._("Go on with my report"), "rpt:resume")],
+                [Button(ctx._("Discard it and start again"), "rpt:restart")],
+            ],
+        )
     if not ctx.event.chat.private:
         return Reply.of(
             ctx._(
@@ -115,6 +129,10 @@ async def report_command(ctx: Ctx) -> Reply:
     if refusal is not None:
         return refusal
     ctx.state = ctx.state.fresh().privately(SAFETY)
+    return ask_safety(ctx)
+
+
+def ask_safety(ctx: Ctx) -> Reply:
     return Reply.of(
         join([bold(ctx._("Report an incident")), plain(ctx._(SAFETY_NOTE))]),
         [[Button(ctx._("I understand, continue"), "rpt:go")], _cancel_row(ctx)],
@@ -130,14 +148,18 @@ def ask_category(ctx: Ctx) -> Reply:
 @router.action("rpt")
 async def report_control(ctx: Ctx) -> Reply:
     choice = action_arg(ctx)
-    in_report = ctx.state.private and (ctx.state.step or "").startswith("report.")
     if choice == "cancel":
-        if not in_report:
+        if not in_report(ctx.state):
             return Reply.of(ctx._("There is nothing to cancel."))
         ctx.state = ctx.state.fresh()
         return Reply.of(ctx._("Your report was cancelled and deleted. Nothing was kept."))
     if choice == "go" and ctx.state.step == SAFETY:
         return ask_category(ctx)
+    if choice == "resume" and in_report(ctx.state):
+        return await ask_again(ctx)
+    if choice == "restart" and in_report(ctx.state):
+        ctx.state = ctx.state.fresh().privately(SAFETY)
+        return ask_safety(ctx)
     return Reply.of(ctx._(EXPIRED))
 
 
@@ -147,6 +169,10 @@ async def category_chosen(ctx: Ctx) -> Reply:
     if category not in CATEGORIES:
         return Reply.of(ctx._(EXPIRED))
     ctx.state = ctx.state.privately(AREA, category=category)
+    return ask_area(ctx)
+
+
+def ask_area(ctx: Ctx) -> Reply:
     return Reply.of(
         ctx._(
             "Where did it happen? Type the name of the county, district, town or street "
@@ -180,6 +206,10 @@ async def area_chosen(ctx: Ctx) -> Reply:
         if area is None or area.level == AreaLevel.village:
             return Reply.of(ctx._(EXPIRED))
     ctx.state = ctx.state.privately(WHEN, area=area_code)
+    return ask_when(ctx)
+
+
+def ask_when(ctx: Ctx) -> Reply:
     rows = [[Button(ctx._(text), f"rptw:{value}")] for value, text in WHENS.items()]
     return Reply.of(ctx._("When did it happen?"), [*rows, _cancel_row(ctx)])
 
@@ -189,7 +219,26 @@ async def when_chosen(ctx: Ctx) -> Reply:
     when = action_arg(ctx)
     if when not in WHENS:
         return Reply.of(ctx._(EXPIRED))
+    return when_known(ctx, when)
+
+
+def when_known(ctx: Ctx, when: str) -> Reply:
+    if _draft(ctx).get("description"):  # typed early, and kept
+        ctx.state = ctx.state.privately(PHOTOS, when=when, photos=[])
+        return Reply.of(
+            join(
+                [
+                    plain(ctx._("I will use what you wrote earlier as the description.")),
+                    ask_photos(ctx, 0).text,
+                ]
+            ),
+            ask_photos(ctx, 0).buttons,
+        )
     ctx.state = ctx.state.privately(DESCRIBE, when=when)
+    return ask_description(ctx)
+
+
+def ask_description(ctx: Ctx) -> Reply:
     return Reply.of(
         ctx._(
             "Describe what happened, in your own words: who did what, where and when. "
@@ -219,11 +268,20 @@ async def description_typed(ctx: Ctx) -> Reply:
             ctx._("Please describe what happened in a few words, so the moderators understand."),
             [_cancel_row(ctx)],
         )
+    if _draft(ctx).get("editing"):
+        ctx.state = ctx.state.privately(CONFIRM, description=description, editing=False)
+        return await review(ctx)
     ctx.state = ctx.state.privately(PHOTOS, description=description, photos=[])
     return ask_photos(ctx, 0)
 
 
 def ask_photos(ctx: Ctx, count: int) -> Reply:
+    """The photo step's question; ``count`` -1 asks for more without counting."""
+    if count < 0:
+        return Reply.of(
+            ctx._("Send a photo, or press the button when you are done."),
+            [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+        )
     text = (
         fmt(
             ctx._("You may add up to {max} photos (screenshots of messages, for example)."),
@@ -262,6 +320,16 @@ async def photo_sent(ctx: Ctx) -> Reply:
             ),
             [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
         )
+    if isinstance(event, TextMessage):
+        # More words about the incident: they belong to the description.
+        more = message_text(ctx)
+        description = f"{draft.get('description', '')}\n{more}".strip()
+        ctx.protect(description)
+        ctx.state = ctx.state.privately(PHOTOS, description=description)
+        return Reply.of(
+            join([plain(ctx._("I added that to your description.")), ask_photos(ctx, -1).text]),
+            ask_photos(ctx, len(photos)).buttons,
+        )
     if not isinstance(event, PhotoMessage):
         return Reply.of(
             ctx._("Send a photo, or press the button when you are done."),
@@ -291,6 +359,10 @@ async def photo_sent(ctx: Ctx) -> Reply:
 @router.action("rptp", step=PHOTOS)
 async def photos_done(ctx: Ctx) -> Reply:
     ctx.state = ctx.state.privately(PUBLISH)
+    return ask_publish(ctx)
+
+
+def ask_publish(ctx: Ctx) -> Reply:
     return Reply.of(
         ctx._(
             "May the moderators publish a short anonymised summary of this report "
@@ -331,8 +403,46 @@ async def review(ctx: Ctx) -> Reply:
     ]
     return Reply.of(
         join(lines),
-        [[Button(ctx._("Send the report"), "rpts:send")], _cancel_row(ctx)],
+        [
+            [Button(ctx._("Send the report"), "rpts:send")],
+            [Button(ctx._("Change the description"), "rpte:description")],
+            _cancel_row(ctx),
+        ],
     )
+
+
+@router.action("rpte", step=CONFIRM)
+async def edit_chosen(ctx: Ctx) -> Reply:
+    ctx.state = ctx.state.privately(DESCRIBE, editing=True)
+    return Reply.of(
+        join(
+            [
+                plain(ctx._("Send the new description; it replaces this one:")),
+                italic(str(_draft(ctx).get("description", ""))),
+            ]
+        ),
+        [_cancel_row(ctx)],
+    )
+
+
+async def ask_again(ctx: Ctx) -> Reply:
+    """The question of the step the draft is at, as first asked."""
+    step = ctx.state.step
+    if step == SAFETY:
+        return ask_safety(ctx)
+    if step == CATEGORY:
+        return ask_category(ctx)
+    if step == AREA:
+        return ask_area(ctx)
+    if step == WHEN:
+        return ask_when(ctx)
+    if step == DESCRIBE:
+        return ask_description(ctx)
+    if step == PHOTOS:
+        return ask_photos(ctx, len(_draft(ctx).get("photos", [])))
+    if step == PUBLISH:
+        return ask_publish(ctx)
+    return await review(ctx)
 
 
 @router.before(action="rpts")

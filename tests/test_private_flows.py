@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.adapters.memory import MemoryAdapter
 from bot.app import App
 from storage.models import Conversation
+from tests.helpers import payloads
 from tests.staffed import attached, staffed_app
 from tests.test_reports import SENDER, file_a_report
 
@@ -49,11 +50,12 @@ async def test_a_report_leaves_the_ordinary_conversation_row_untouched(
     assert await _rows(bot) == before
 
 
-async def test_a_command_during_a_report_starts_its_own_ordinary_flow(bot: App) -> None:
+async def test_a_command_during_a_report_keeps_the_draft_and_writes_no_row(bot: App) -> None:
     chat: MemoryAdapter = attached(bot)
     await chat.say("/report", user=SENDER)
     await chat.press("rpt:go", user=SENDER)
     assert await _rows(bot) == []
-    await chat.say("/area", user=SENDER)  # leaves the report for an ordinary question
-    rows = await _rows(bot)
-    assert [row[1] for row in rows] == ["area.ask"]
+    answered = await chat.say("/area", user=SENDER)  # a question in the middle
+    assert "rpt:resume" in payloads(answered)
+    assert await _rows(bot) == []
+    assert "rpta:" in payloads(await chat.press("rptc:violence", user=SENDER))

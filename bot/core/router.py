@@ -1,7 +1,10 @@
 """Routes an event to the handler that owns it.
 
 - Commands go to their handler whatever step the conversation is in; a command
-  ends any unfinished flow first (``ctx.previous`` still shows it).
+  ends any unfinished flow first (``ctx.previous`` still shows it), except a private
+  flow (a report's draft): the command is answered and the draft kept, with the
+  ``paused`` handler's note on how to go on, unless the command was registered with
+  ``ends_flows`` (``/cancel``) or handles the draft itself.
 - Button payloads are ``prefix:args``; an action bound to a step runs only while
   the conversation is at that step, otherwise the button has expired.
 - Free text goes to the handler of the current step, else to the text fallback.
@@ -20,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from bot.core.context import Context, Prep, Replies, U
+from bot.core.context import Context, Prep, Replies, U, as_list
 from bot.core.events import (
     ButtonAction,
     Command,
@@ -28,6 +31,7 @@ from bot.core.events import (
     TextMessage,
     UnsupportedMessage,
 )
+from bot.core.state import ConversationState
 
 Handler = Callable[[Context[U]], Awaitable[Replies]]
 Preparer = Callable[[Prep], Awaitable[object]]
@@ -59,16 +63,23 @@ class Router(Generic[U]):
         self._unknown_command: Handler[U] | None = None
         self._stale_action: Handler[U] | None = None
         self._before: dict[str, Preparer] = {}
+        self._paused: Handler[U] | None = None
+        self._flow_enders: set[str] = set()
 
     # Registration -----------------------------------------------------
 
     def command(
-        self, *names: str, description: str | None = None
+        self, *names: str, description: str | None = None, ends_flows: bool = False
     ) -> Callable[[Handler[U]], Handler[U]]:
+        """``ends_flows``: the handler decides what becomes of a private flow in
+        progress (``ctx.previous``); other commands leave it as it was."""
+
         def register(fn: Handler[U]) -> Handler[U]:
             for i, name in enumerate(names):
                 self._claim(self._commands, name, fn, "command")
                 self.command_specs.append(CommandSpec(name, description if i == 0 else None))
+                if ends_flows:
+                    self._flow_enders.add(name)
             return fn
 
         return register
@@ -120,6 +131,12 @@ class Router(Generic[U]):
         self._stale_action = fn
         return fn
 
+    def paused(self, fn: Handler[U]) -> Handler[U]:
+        """What to add to a command's answer given in the middle of a private flow,
+        which stays where it was (``ctx.state``): how to go on with it."""
+        self._paused = fn
+        return fn
+
     def unsupported(self, fn: Handler[U]) -> Handler[U]:
         """Photos, documents and other media that no step asked for."""
         self._unsupported = fn
@@ -140,6 +157,8 @@ class Router(Generic[U]):
         self._text = other._text or self._text
         self._unknown_command = other._unknown_command or self._unknown_command
         self._stale_action = other._stale_action or self._stale_action
+        self._paused = other._paused or self._paused
+        self._flow_enders |= other._flow_enders
 
     @staticmethod
     def _claim(table: dict[str, V], key: str, value: V, kind: str) -> None:
@@ -152,6 +171,20 @@ class Router(Generic[U]):
     @property
     def command_names(self) -> list[str]:
         return list(self._commands)
+
+    def _keeping(self, handler: Handler[U], flow: ConversationState) -> Handler[U]:
+        """``handler``, answering in the middle of private ``flow``, which it keeps."""
+        paused = self._paused
+
+        async def answer_and_keep(ctx: Context[U]) -> Replies:
+            replies = as_list(await handler(ctx))
+            # A flow the command began gives way: the draft is worth more.
+            ctx.state = flow
+            if paused is not None:
+                replies += as_list(await paused(ctx))
+            return replies
+
+        return answer_and_keep
 
     async def prepare(self, prep: Prep) -> object:
         """What the preparer for ``prep.event`` returns, or None when it has none."""
@@ -171,8 +204,12 @@ class Router(Generic[U]):
         """The handler for ``ctx.event``; may reset ``ctx.state`` for a command."""
         event = ctx.event
         if isinstance(event, Command):
+            interrupted = ctx.state
             ctx.state = ctx.state.fresh()
-            return self._commands.get(event.name, self._unknown_command)
+            handler = self._commands.get(event.name, self._unknown_command)
+            if handler is None or not interrupted.private or event.name in self._flow_enders:
+                return handler
+            return self._keeping(handler, interrupted)
         if isinstance(event, ButtonAction):
             prefix = event.payload.partition(":")[0]
             action = self._actions.get(prefix)
