@@ -57,6 +57,14 @@ class Reporter:
         assert "rpt:go" in await self.buttons_after("/report")
         assert "rptc:threatening_calls" in await self.press("rpt:go")
 
+    async def to_photos(self) -> None:
+        """Through every step to the photos, with the incident described."""
+        await self.to_category()
+        await self.press("rptc:threatening_calls")
+        await self.press("rpta:")
+        await self.press("rptw:today")
+        await self.say(INCIDENT[self.language])
+
 
 LANGUAGES = pytest.mark.parametrize("language", [ZH, EN])
 
@@ -187,11 +195,7 @@ async def test_words_sent_at_the_photo_step_join_the_description(
     chat: MemoryAdapter, language: str
 ) -> None:
     reporter = Reporter(chat, language)
-    await reporter.to_category()
-    await reporter.press("rptc:threatening_calls")
-    await reporter.press("rpta:")
-    await reporter.press("rptw:today")
-    await reporter.say(INCIDENT[language])
+    await reporter.to_photos()
 
     added = await reporter.say("He called again at 23:10.")
     await reporter.press("rptp:done")
@@ -206,11 +210,7 @@ async def test_the_description_can_be_changed_at_the_review(
     chat: MemoryAdapter, language: str
 ) -> None:
     reporter = Reporter(chat, language)
-    await reporter.to_category()
-    await reporter.press("rptc:threatening_calls")
-    await reporter.press("rpta:")
-    await reporter.press("rptw:today")
-    await reporter.say(INCIDENT[language])
+    await reporter.to_photos()
     await reporter.press("rptp:done")
     assert "rpte:description" in await reporter.press("rptpub:yes")
 
