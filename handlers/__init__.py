@@ -16,6 +16,7 @@ def build_router() -> Router[StoreUnit]:
         common,
         elections,
         incidents,
+        intents,
         language,
         queue,
         report_answers,
@@ -31,7 +32,9 @@ def build_router() -> Router[StoreUnit]:
     )
 
     router: Router[StoreUnit] = Router()
-    citizens = (start, language, areas, candidates, elections, topics, rights, incidents, alerts)
+    citizens = (
+        start, language, areas, candidates, elections, topics, rights, incidents, alerts, intents
+    )  # fmt: skip
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)
     moderators = (staff, queue, claims, setdate, stats, auditlog)

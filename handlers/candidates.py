@@ -259,11 +259,6 @@ async def candidate_answer(ctx: Ctx) -> Reply:
     return await lookup(ctx, message_text(ctx))
 
 
-@router.text
-async def free_text(ctx: Ctx) -> Reply:
-    return await search(ctx, message_text(ctx))
-
-
 @router.action("cand")
 async def candidate_button(ctx: Ctx) -> Reply:
     arg = action_arg(ctx)

@@ -116,8 +116,8 @@ async def test_candidate_profile_groups_platform_by_topic(chat: MemoryAdapter) -
 async def test_candidate_without_argument_asks_then_answers(chat: MemoryAdapter) -> None:
     assert "Which candidate?" in texts(await chat.say("/candidate", language=EN))
     assert "曾立新" in texts(await chat.say("1", language=EN))
-    # The flow is over: a bare number is now a name search again.
-    assert "I found no candidate" in texts(await chat.say("1", language=EN))
+    # The flow is over: a bare number means nothing now, and the bot says what it can do.
+    assert "did not understand" in texts(await chat.say("1", language=EN))
 
 
 async def test_unknown_candidate_number_is_explained(chat: MemoryAdapter) -> None:
