@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter
+from bot.core.replies import Reply
 from bot.delivery import OutboxPump
 from storage.dataset import load_dataset, read_packaged
 from storage.db import make_engine
@@ -158,6 +159,11 @@ async def test_lang_sends_only_to_the_subscribers_who_use_it(
     done = cli("--area", JINXIAN, "--lang", "en", "--message-file", message(tmp_path, "Hello"))
     assert "queued 1 message (matrix 1)" in done.stdout, done.stdout + done.stderr
     assert [chat for _, chat, _, _ in await queued(engine)] == ["!dm:matrix.test"]
+    async with unit_factory(engine)() as unit:
+        body = await unit.session.scalar(select(OutboxMessage.body))
+    shown = Reply.from_json(body).text.plain
+    assert shown.startswith("A message from candibot's operators to everyone who follows 进贤县:")
+    assert "\n\nHello\n\n" in shown
     [entry] = await audit_rows(engine)
     assert entry.detail["language"] == "en"
 

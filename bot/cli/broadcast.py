@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.cli.common import database_option, migrated
 from bot.config import Settings
 from bot.core.i18n import LANGUAGES
 from bot.core.replies import Reply
 
-#: What ``--dry-run`` and refusals return: argparse's own code for a bad invocation.
+#: The exit code of a refusal: argparse's own for a bad invocation.
 REFUSED = 2
 
 
@@ -65,7 +67,9 @@ async def broadcast_command(args: argparse.Namespace, settings: Settings) -> int
         await engine.dispose()
 
 
-async def _broadcast(engine: Any, args: argparse.Namespace, settings: Settings, text: str) -> int:
+async def _broadcast(
+    engine: AsyncEngine, args: argparse.Namespace, settings: Settings, text: str
+) -> int:
     from bot.audit_checkpoints import AuditCheckpoints, checkpoint
     from bot.core.i18n import Catalogs
     from handlers.broadcast import compose, queue_broadcast, recipients
