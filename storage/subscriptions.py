@@ -93,3 +93,25 @@ async def subscribers_for(session: AsyncSession, area_code: str) -> list[Subscri
     codes = [area.code for area in await ancestors(session, area_code)]
     rows = await session.scalars(select(Subscription).where(Subscription.area_code.in_(codes)))
     return [Subscriber(s.platform, s.chat_id, s.language) for s in rows]
+
+
+async def subscribers_within(
+    session: AsyncSession, area_code: str, language: str | None = None
+) -> list[Subscriber]:
+    """Everyone following the area or a place inside it (a county's townships, a
+    province's counties and townships), each chat once however many of those places it
+    follows; with ``language``, only chats that use it. Ordered by platform and chat."""
+    inside = select(Area.code).where(Area.code == area_code).cte("inside", recursive=True)
+    inside = inside.union_all(select(Area.code).where(Area.parent_code == inside.c.code))
+    query = select(Subscription).where(Subscription.area_code.in_(select(inside.c.code)))
+    if language is not None:
+        query = query.where(Subscription.language == language)
+    rows = await session.scalars(
+        query.order_by(Subscription.platform, Subscription.chat_id, Subscription.id)
+    )
+    chats: dict[tuple[str, str], Subscriber] = {}
+    for row in rows:
+        chats.setdefault(
+            (row.platform, row.chat_id), Subscriber(row.platform, row.chat_id, row.language)
+        )
+    return list(chats.values())

@@ -5,7 +5,9 @@
 - ``exchange``: ``import`` and ``export``;
 - ``chores``: ``keys generate|rotate`` and ``purge``;
 - ``run``: every configured adapter, until stopped;
-- ``staff``: ``moderators add|remove|list`` and ``audit verify``.
+- ``staff``: ``moderators add|remove|list`` and ``audit verify``;
+- ``outbox``: ``outbox status`` and ``outbox retry --failed``;
+- ``broadcast``: an operator's message to the subscribers of an area.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import asyncio
 import logging
 import sys
 
-from bot.cli import chores, database, demo, exchange, outbox, run, staff
+from bot.cli import broadcast, chores, database, demo, exchange, outbox, run, staff
 from bot.config import Settings
 
-MODULES = (demo, run, database, exchange, chores, outbox, staff)
+MODULES = (demo, run, database, exchange, chores, outbox, broadcast, staff)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -42,7 +42,7 @@ from nio import (
     UploadResponse,
 )
 
-from bot.adapters.base import Adapter, Capabilities, EventSink
+from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable
 from bot.adapters.matrix import membership, notices
 from bot.adapters.matrix.choices import Choices
 from bot.adapters.matrix.incoming import (
@@ -54,6 +54,7 @@ from bot.adapters.matrix.incoming import (
     text_event,
 )
 from bot.adapters.matrix.logs import quiet_nio
+from bot.adapters.matrix.refusals import SendFailed, refusal, unknown_room
 from bot.adapters.matrix.render import MAX_TEXT_CHARS, Options, choose, notice, options_of, render
 from bot.adapters.matrix.session import new_client, sign_in
 from bot.adapters.matrix.settings import MatrixSettings
@@ -90,10 +91,6 @@ SYNC_FILTER: dict[str, Any] = {
 }
 #: At most this many events of one room are fetched to fill a gap in a sync.
 MAX_BACKFILL = 1000
-
-
-class SendFailed(RuntimeError):
-    """The homeserver refused a message (after nio's bounded rate-limit retries)."""
 
 
 class SyncFailed(RuntimeError):
@@ -335,7 +332,10 @@ class MatrixAdapter(Adapter):
         )
         if core is not None:
             assert self._sink is not None
-            await self._sink(core)
+            try:
+                await self._sink(core)
+            except Undeliverable as refused:  # the room is gone for us: nobody to answer
+                log.info("a reply was dropped: %s", refused.reason)
         return True
 
     def _decrypt(self, room_id: str, event: Any) -> Any:
@@ -446,7 +446,10 @@ class MatrixAdapter(Adapter):
     # Sending ------------------------------------------------------------
 
     async def _notice(self, room_id: str, text: Text) -> None:
-        await self._send_content(room_id, notice(text))
+        try:
+            await self._send_content(room_id, notice(text))
+        except Undeliverable as refused:
+            log.info("a notice was dropped: %s", refused.reason)
 
     async def _send_image(self, room_id: str, data: bytes) -> str:
         """Uploads a PNG (encrypted as an attachment when the room is) and posts it."""
@@ -470,7 +473,8 @@ class MatrixAdapter(Adapter):
 
     async def _send_content(self, room_id: str, content: dict[str, Any]) -> str:
         """Sends into ``room_id``, encrypted for every device of its members if the room is
-        encrypted (the trust decision: docs/MATRIX.md)."""
+        encrypted (the trust decision: docs/MATRIX.md). A refusal for good raises
+        ``Undeliverable``, anything that may pass ``SendFailed`` (``refusals``)."""
         client = self._client
         room = client.rooms.get(room_id)
         if room is not None and room.encrypted and client.should_query_keys:
@@ -479,10 +483,12 @@ class MatrixAdapter(Adapter):
             response = await client.room_send(
                 room_id, "m.room.message", content, ignore_unverified_devices=True
             )
-        except LocalProtocolError as exc:  # e.g. a room we are not in
+        except LocalProtocolError as exc:  # not signed in yet, or a room nio does not know
+            if room is None:
+                raise await unknown_room(client, room_id) from None
             raise SendFailed(type(exc).__name__) from None
         if not isinstance(response, RoomSendResponse):
-            raise SendFailed(str(response.status_code))
+            raise await refusal(client, room_id, response.status_code)
         return str(response.event_id)
 
     # Membership ---------------------------------------------------------
