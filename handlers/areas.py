@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.core.i18n import N_
@@ -99,11 +100,12 @@ def election_summary(ctx: Ctx, election: ElectionView) -> Text:
     return line
 
 
-def candidate_line(ctx: Ctx, candidate: CandidateBrief) -> Text:
-    """ "12. 曾立新 (Zēng Lìxīn) · official candidate · voter-nominated (选民联名推荐)"."""
+def candidate_line(ctx: Ctx, candidate: CandidateBrief, position: int) -> Text:
+    """ "3. 曾立新 (Zēng Lìxīn) · official candidate · voter-nominated (选民联名推荐)", numbered
+    as its button is, so that answering "3" (Matrix) opens this one."""
     return fmt(
         ctx._("{number}. {name} ({pinyin}) · {stage} · {nomination}"),
-        number=str(candidate.id),
+        number=str(position),
         name=candidate.name,
         pinyin=candidate.pinyin,
         stage=label(STAGES, candidate.stage, ctx._),
@@ -111,15 +113,25 @@ def candidate_line(ctx: Ctx, candidate: CandidateBrief) -> Text:
     )
 
 
-def district_block(ctx: Ctx, district: DistrictView) -> Text:
+def district_block(ctx: Ctx, district: DistrictView, first: int) -> Text:
+    """The district and its candidates, numbered from ``first``."""
     name = district.name
     lines: list[Text] = [
         fmt(ctx._("{district} ({seats} seats):"), district=bold(name), seats=str(district.seats))
     ]
-    lines += [plain("  ") + candidate_line(ctx, c) for c in district.candidates]
+    lines += [
+        plain("  ") + candidate_line(ctx, c, first + n) for n, c in enumerate(district.candidates)
+    ]
     if not district.candidates:
         lines.append(plain("  " + ctx._("No candidates listed yet.")))
     return join(lines)
+
+
+def candidate_buttons(candidates: Sequence[CandidateBrief], per_row: int = 2) -> list[list[Button]]:
+    """A button for every candidate listed, in the order they are numbered (Matrix shows
+    buttons as options numbered in this order)."""
+    labelled = [Button(c.name, f"cand:{c.id}") for c in candidates]
+    return [labelled[i : i + per_row] for i in range(0, len(labelled), per_row)]
 
 
 def pick_elections(
@@ -177,8 +189,12 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
                 total=str(total),
             )
         )
-        lines += [district_block(ctx, d) for d in page]
-        buttons += [[Button(c.name, f"cand:{c.id}") for c in d.candidates][:4] for d in page]
+        listed = [c for d in page for c in d.candidates]
+        first = 1
+        for d in page:
+            lines.append(district_block(ctx, d, first))
+            first += len(d.candidates)
+        buttons += candidate_buttons(listed)
         buttons.append(paging(ctx, f"dist:{area.code}", offset, DISTRICTS_PER_PAGE, total))
     others = [e for e in elections if e not in (upcoming, recent)]
     if others:

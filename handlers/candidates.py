@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.markup import Text, bold, fmt, italic, join, link, plain
+from bot.core.markup import Text, TextLike, bold, fmt, italic, join, link, plain
 from bot.core.replies import Button, Reply
 from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
@@ -46,17 +46,24 @@ def district_label(ctx: Ctx, item: CandidacySummary) -> Text:
     return fmt(ctx._("{area}, {district}"), area=item.area_name, district=item.district_name)
 
 
-def profile_line(ctx: Ctx, item: CandidacySummary) -> Text:
-    """One line that identifies a candidacy: name, district, stage, how nominated."""
-    line = fmt(
-        ctx._("{number}. {name} ({pinyin}) · {district} · {stage} · {nomination}"),
-        number=str(item.id),
-        name=bold(item.name),
-        pinyin=item.pinyin,
-        district=district_label(ctx, item),
-        stage=label(STAGES, item.stage, ctx._),
-        nomination=label(NOMINATIONS, item.nomination, ctx._),
-    )
+def profile_line(ctx: Ctx, item: CandidacySummary, position: int | None = None) -> Text:
+    """One line that identifies a candidacy: name, district, stage, how nominated; in a
+    list, numbered as its button is."""
+    fields: dict[str, TextLike] = {
+        "name": bold(item.name),
+        "pinyin": item.pinyin,
+        "district": district_label(ctx, item),
+        "stage": label(STAGES, item.stage, ctx._),
+        "nomination": label(NOMINATIONS, item.nomination, ctx._),
+    }
+    if position is None:
+        line = fmt(ctx._("{name} ({pinyin}) · {district} · {stage} · {nomination}"), **fields)
+    else:
+        line = fmt(
+            ctx._("{number}. {name} ({pinyin}) · {district} · {stage} · {nomination}"),
+            number=str(position),
+            **fields,
+        )
     if item.demo:
         line += " " + ctx._("[demo]")
     return line
@@ -158,7 +165,7 @@ def render_results(ctx: Ctx, query: str, page: SearchPage, offset: int) -> Reply
         heading = fmt(ctx._("No candidate is called “{query}”. Did you mean:"), query=query)
     else:
         heading = fmt(ctx._("Candidates matching “{query}”:"), query=query)
-    lines = [heading, *(profile_line(ctx, item) for item in page.items)]
+    lines = [heading, *(profile_line(ctx, item, n) for n, item in enumerate(page.items, 1))]
     buttons = [
         [Button(f"{item.name} · {item.area_name}", f"cand:{item.id}")] for item in page.items
     ]

@@ -6,6 +6,7 @@ from bot.core.markup import Text, fmt, join, plain
 from bot.core.replies import Button, Reply
 from handlers.areas import (
     ASK_PLACE,
+    candidate_buttons,
     candidate_line,
     find_area,
     paging,
@@ -60,7 +61,7 @@ async def topic_candidates(ctx: Ctx, topic: str, offset: int) -> Reply:
             topic=topic_label,
         )
     ]
-    lines += [candidate_line(ctx, c) for c, _ in shown]
+    lines += [candidate_line(ctx, c, n) for n, (c, _) in enumerate(shown, 1)]
     if withheld:
         lines.append(plain(ctx._(QUIET_NOTE)))
     if not items:
@@ -71,7 +72,7 @@ async def topic_candidates(ctx: Ctx, topic: str, offset: int) -> Reply:
                 topic=topic_label,
             )
         ]
-    buttons = [[Button(c.name, f"cand:{c.id}")] for c, _ in shown]
+    buttons = candidate_buttons([c for c, _ in shown])
     total = offset + len(items) + (1 if has_more else 0)
     buttons.append(paging(ctx, f"tpc:{topic}", offset, PER_PAGE, total))
     return Reply.of(join(lines), buttons)
