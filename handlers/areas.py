@@ -81,12 +81,14 @@ def election_summary(ctx: Ctx, election: ElectionView) -> Text:
     level = label(LEVELS, election.level, ctx._)
     status = label(ELECTION_STATUSES, election.status, ctx._)
     if election.election_day is None:
-        line = fmt(
-            ctx._("{area}, {level}: election day not announced yet ({status})"),
-            area=election.area_name,
-            level=level,
-            status=status,
+        # "Not announced yet (expected)" would contradict itself: only a status that
+        # adds something is said.
+        unknown = (
+            ctx._("{area}, {level}: election day not announced yet ({status})")
+            if election.status == ElectionStatus.postponed
+            else ctx._("{area}, {level}: election day not announced yet")
         )
+        line = fmt(unknown, area=election.area_name, level=level, status=status)
     else:
         line = fmt(
             ctx._("{area}, {level}: election day {date} ({status})"),
@@ -153,6 +155,29 @@ def pick_elections(
     return (upcoming[0] if upcoming else None), (past[0] if past else None)
 
 
+async def county_pointer(ctx: Ctx, area: AreaView) -> tuple[Text, Button] | None:
+    """For a township or street office without an election of its own: the county's,
+    in which its voters also elect deputies directly (Election Law Art. 3)."""
+    if area.level != AreaLevel.township or not area.parent_code:
+        return None
+    county = await get_area(ctx.unit.session, area.parent_code)
+    if county is None:
+        return None
+    found = await elections_in_area(ctx.unit.session, county.code, county.level)
+    upcoming, recent = pick_elections(
+        [e for e in found if e.area_code == county.code], policy(ctx).today()
+    )
+    election = upcoming or recent
+    if election is None:
+        return None
+    line = fmt(
+        ctx._("Voters here also elect the deputies of {county}: {election}"),
+        county=county.name,
+        election=election_summary(ctx, election),
+    )
+    return line, Button(f"{county.name} ›", f"area:{county.code}")
+
+
 async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
     session = ctx.unit.session
     chain = await ancestors(session, code)
@@ -171,6 +196,10 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
     main = upcoming or recent
     if main is None:
         lines.append(plain(ctx._("No election is recorded for this place.")))
+        pointer = await county_pointer(ctx, area)
+        if pointer is not None:
+            lines.append(pointer[0])
+            buttons.append([pointer[1]])
     else:
         if upcoming:
             lines.append(fmt(ctx._("Next: {election}"), election=election_summary(ctx, upcoming)))

@@ -24,7 +24,7 @@ from storage.candidates import (
     candidacy_profile,
     search_candidacies,
 )
-from storage.models import Nomination, UpdateKind
+from storage.models import ElectionStatus, Nomination, UpdateKind
 
 router = new_router()
 
@@ -72,6 +72,8 @@ def profile_line(ctx: Ctx, item: CandidacySummary, position: int | None = None) 
 def election_line(ctx: Ctx, item: CandidacySummary) -> Text:
     status = label(ELECTION_STATUSES, item.election_status, ctx._)
     if item.election_day is None:
+        if item.election_status != ElectionStatus.postponed:
+            return plain(ctx._("Election day: not announced yet"))
         return fmt(ctx._("Election day: not announced yet ({status})"), status=status)
     return fmt(
         ctx._("Election day: {date} ({status})"),

@@ -7,9 +7,16 @@ from datetime import date
 from bot.core.markup import Text, TextLike, fmt, join, plain
 from bot.core.replies import Button, Reply
 from handlers import alerts
-from handlers.areas import ASK_PLACE, election_summary, find_area, remember_area, remembered_area
+from handlers.areas import (
+    ASK_PLACE,
+    county_pointer,
+    election_summary,
+    find_area,
+    remember_area,
+    remembered_area,
+)
 from handlers.base import Ctx, action_arg, command_args, message_text, new_router
-from handlers.labels import long_date
+from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.milestones import ROLL_DAYS_BEFORE, milestones
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
@@ -26,11 +33,16 @@ SHOWN = 5
 def milestone_lines(ctx: Ctx, election: ElectionView, today: date) -> list[Text]:
     lines = []
     for m in milestones(election):
-        how = (
-            fmt(ctx._("by law, {article}"), article=ctx._(m.article))
-            if m.derived
-            else fmt(ctx._("announced; {article}"), article=ctx._(m.article))
-        )
+        if m.election_day:  # as firm as the election's status says, no firmer
+            how = fmt(
+                ctx._("{status}; {article}"),
+                status=label(ELECTION_STATUSES, election.status, ctx._),
+                article=ctx._(m.article),
+            )
+        elif m.derived:
+            how = fmt(ctx._("by law, {article}"), article=ctx._(m.article))
+        else:
+            how = fmt(ctx._("announced; {article}"), article=ctx._(m.article))
         values: dict[str, TextLike] = {
             "date": long_date(m.day, ctx.language),
             "what": ctx._(m.label),
@@ -89,6 +101,13 @@ async def elections_reply(ctx: Ctx, code: str | None) -> Reply:
     remember_area(ctx, area.code)
     items = await elections_in_area(ctx.unit.session, area.code, area.level, limit=SHOWN + 1)
     if not items:
+        pointer = await county_pointer(ctx, area)
+        if pointer is not None:
+            return Reply.of(
+                join([fmt(ctx._("No election is recorded for {area}."), area=area.name),
+                      pointer[0]]),
+                [[pointer[1]], [Button(ctx._("Choose another place"), "menu:area")]],
+            )  # fmt: skip
         return Reply.of(
             fmt(ctx._("No election is recorded for {area}."), area=area.name),
             [[Button(ctx._("Choose another place"), "menu:area")]],

@@ -26,6 +26,8 @@ class Milestone:
     day: date
     #: True when computed from the law's periods, False when announced with the election.
     derived: bool
+    #: The election day itself, whose standing is the election's status.
+    election_day: bool = False
 
 
 def milestones(election: ElectionView) -> list[Milestone]:
@@ -61,7 +63,11 @@ def milestones(election: ElectionView) -> list[Milestone]:
             N_("Official candidate list published"), N_("Art. 32"), official, official_derived
         ),
         Milestone(
-            N_("Election day; all introduction of candidates stops"), N_("Art. 34"), day, False
+            N_("Election day; all introduction of candidates stops"),
+            N_("Art. 34"),
+            day,
+            False,
+            election_day=True,
         ),
     ]
     return sorted(items, key=lambda m: m.day)
