@@ -1,7 +1,7 @@
-"""Following a place's election dates: /subscribe (by name, pinyin, initials or code, or
-by drilling down from the provinces), /subscriptions (also /alerts), /unsubscribe, and
-the buttons /elections offers while a date is unknown. A moderator's /setdate tells
-every subscriber through the outbox (``tell_subscribers``).
+"""Following a place's elections: /subscribe (by name, pinyin, initials or code, or by
+drilling down from the provinces), /subscriptions (also /alerts), /unsubscribe, and the
+buttons /elections offers while a date is unknown. What followers are told, and when,
+is ``handlers.triggers``.
 
 A subscription keeps the chat's raw id, because the bot must write to it later; the
 user is told so when subscribing, and unsubscribing deletes it."""
@@ -13,7 +13,6 @@ from bot.core.markup import bold, fmt, join, plain
 from bot.core.replies import Button, Reply
 from handlers.areas import AREAS_PER_PAGE, no_place, paging, place_buttons, place_label
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
-from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import (
@@ -23,18 +22,11 @@ from storage.areas import (
     get_area,
     search_areas,
 )
-from storage.models import AreaLevel, Election, OutboxKind
-from storage.outbox import enqueue
-from storage.subscriptions import (
-    areas_of,
-    subscribe,
-    subscribers_for,
-    unsubscribe,
-)
+from storage.models import AreaLevel
+from storage.subscriptions import areas_of, subscribe, unsubscribe
 
 router = new_router()
 
-ALERT = N_("Election news for {area}: election day {date} ({status}). See /elections.")
 ASK = "subscribe.ask"
 #: Elections are held for counties and townships; a province has none of its own.
 FOLLOWABLE = {AreaLevel.county, AreaLevel.township}
@@ -135,7 +127,11 @@ async def _follow(ctx: Ctx, area: AreaView) -> Reply:
             fmt(ctx._("You already follow {area}. /subscriptions lists what you follow."),
                 area=bold(area.name))
         )  # fmt: skip
-    promise = ctx._("I will tell you here when {area}'s election dates are announced or change.")
+    promise = ctx._(
+        "I will tell you here when {area}'s election dates are announced or change, when "
+        "its candidates are added or change stage, and when their updates or incident "
+        "summaries are published."
+    )
     kept = ctx._(
         "To reach you I keep this chat's id on {platform}, the place and your language, and "
         "nothing else. /unsubscribe {area} stops it and deletes them."
@@ -234,21 +230,3 @@ async def unsubscribe_button(ctx: Ctx) -> Reply:
         fmt(ctx._("Stopped: {area}. This chat's id is no longer kept for it."),
             area=await place_label(ctx, area.code, depth=2) or area.name)
     )  # fmt: skip
-
-
-async def tell_subscribers(ctx: Ctx, election: Election) -> int:
-    """Queue an alert for everyone following the election's place; returns how many."""
-    area = await get_area(ctx.unit.session, election.area_code)
-    subscribers = await subscribers_for(ctx.unit.session, election.area_code)
-    for subscriber in subscribers:
-        _ = ctx.catalogs.gettext(subscriber.language)
-        day = election.election_day
-        text = fmt(
-            _(ALERT),
-            area=area.name if area else election.area_code,
-            date=long_date(day, subscriber.language) if day else _("not announced yet"),
-            status=label(ELECTION_STATUSES, election.status, _),
-        )
-        await enqueue(ctx.unit.session, subscriber.platform, subscriber.chat_id,
-                      Reply.of(text).to_json(), OutboxKind.alert)  # fmt: skip
-    return len(subscribers)

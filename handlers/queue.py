@@ -19,6 +19,7 @@ from handlers.labels import TOPICS, label, long_date
 from handlers.policy import policy
 from handlers.reports import CATEGORIES, WHENS
 from handlers.staff import PRIVATE_ONLY, Place, moderator, place
+from handlers.triggers import incident_published, update_published
 from handlers.updates import KINDS
 from storage import updates
 from storage.areas import get_area
@@ -209,11 +210,22 @@ async def candidate_item_button(ctx: Ctx) -> Reply:
     await auditing.record(ctx, actor, "approve" if verb == "ok" else "reject",
                           "revision" if kind == updates.REVISION else "update", item.id,
                           candidacy=candidacy.id, before=before, after=item.status)  # fmt: skip
+    if verb == "ok" and before != Moderation.approved:  # a trusted one went out already
+        await _tell_followers(ctx, candidacy.id, item)
     return Reply.of(
         ctx._("Published. Send /queue for the next item.")
         if verb == "ok"
         else ctx._("Rejected. Send /queue for the next item.")
     )
+
+
+async def _tell_followers(ctx: Ctx, candidacy_id: int, item: updates.Item) -> None:
+    if isinstance(item, PlatformPointRevision):
+        point = await ctx.unit.session.get_one(PlatformPoint, item.point_id)
+        await update_published(ctx, candidacy_id, "platform", checked=True, topic=point.topic)
+    else:
+        await update_published(ctx, candidacy_id, item.kind, checked=True,
+                               event_day=item.event_day)  # fmt: skip
 
 
 async def _held(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:
@@ -292,6 +304,9 @@ async def _approve(ctx: Ctx, actor: str, report: Report) -> Reply:
     if published:
         await auditing.record(ctx, actor, "publish", "report", report.id,
                               summary=report.summary)  # fmt: skip
+        assert report.published_week is not None
+        await incident_published(ctx, report.summary_area_code, report.category,
+                                 report.published_week)  # fmt: skip
         return Reply.of(ctx._("Published. Citizens see it with /incidents."))
     release(report)
     return Reply.of(

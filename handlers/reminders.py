@@ -19,7 +19,7 @@ from storage.elections import ElectionView
 from storage.models import OutboxKind
 from storage.outbox import enqueue
 from storage.reminders import claim, upcoming
-from storage.subscriptions import subscribers_for
+from storage.subscriptions import election_places, followers
 
 #: Days before a milestone that a reminder goes out.
 BEFORE = (3, 1)
@@ -45,7 +45,8 @@ async def queue_reminders(session: AsyncSession, catalogs: Catalogs, today: date
         for what, day, message, values in _due(election, today):
             if not await claim(session, election.id, what, day):
                 continue
-            for subscriber in await subscribers_for(session, election.area_code):
+            places = await election_places(session, election.id)
+            for subscriber in await followers(session, places):
                 _ = catalogs.gettext(subscriber.language)
                 text = fmt(
                     _(message),

@@ -9,12 +9,12 @@ from bot.core.i18n import N_
 from bot.core.markup import fmt
 from bot.core.replies import Reply
 from handlers import auditing
-from handlers.alerts import tell_subscribers
 from handlers.areas import pick_elections
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.policy import policy
 from handlers.staff import moderator
+from handlers.triggers import dates_changed
 from storage.areas import search_areas
 from storage.elections import elections_in_area
 from storage.models import Election, ElectionStatus
@@ -91,8 +91,7 @@ async def setdate_command(ctx: Ctx) -> Reply:
         after[milestone] = str(day)
     await auditing.record(ctx, actor, "set_date", "election", election.id,
                           before=before, after=after)  # fmt: skip
-    if not milestone:
-        await tell_subscribers(ctx, election)
+    await dates_changed(ctx, election.id, (milestone,) if milestone else ("election_day", "status"))
     shown = long_date(day, ctx.language) if day else ctx._("not announced yet")
     return Reply.of(
         fmt(

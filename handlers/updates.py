@@ -19,6 +19,7 @@ from handlers.candidates import render_profile
 from handlers.labels import TOPICS, label
 from handlers.policy import policy
 from handlers.staff import CITIZEN, identity, moderator, roles
+from handlers.triggers import update_published
 from storage.candidates import candidacy_profile, candidacy_summary
 from storage.models import Candidacy, Topic, UpdateKind
 from storage.updates import pending, propose_revision, propose_update
@@ -52,13 +53,18 @@ async def own_candidacy(ctx: Ctx) -> Candidacy | Reply:
     return candidacy
 
 
-async def _sent(ctx: Ctx, candidacy: Candidacy, kind: str) -> Reply:
+async def _sent(
+    ctx: Ctx, candidacy: Candidacy, kind: str, *, topic: str | None = None,
+    event_day: date | None = None,
+) -> Reply:  # fmt: skip
     await auditing.record(ctx, identity(ctx), f"propose_{kind}", "candidacy",
                           candidacy.id, trusted=candidacy.trusted)  # fmt: skip
     ctx.state = ctx.state.fresh()
     summary = await candidacy_summary(ctx.unit.session, candidacy.id)
     await announce(ctx, NEW_UPDATE, name=summary.name if summary else str(candidacy.id))
-    if candidacy.trusted:
+    if candidacy.trusted and kind != UpdateKind.withdrawal:  # a withdrawal waits for review
+        await update_published(ctx, candidacy.id, kind, checked=False, topic=topic,
+                               event_day=event_day)  # fmt: skip
         return Reply.of(ctx._("Published. Moderators will review it afterwards."))
     return Reply.of(ctx._("Sent for review. Moderators publish it once they have checked it."))
 
@@ -122,7 +128,7 @@ async def point_typed(ctx: Ctx) -> Reply:
     await propose_revision(
         ctx.unit.session, candidacy, topic, ctx.language, message_text(ctx), policy(ctx).clock()
     )
-    return await _sent(ctx, candidacy, "platform")
+    return await _sent(ctx, candidacy, "platform", topic=topic)
 
 
 @router.step(STATEMENT)
@@ -170,12 +176,12 @@ async def event_text_typed(ctx: Ctx) -> Reply:
     if isinstance(candidacy, Reply):
         return candidacy
     data = ctx.state.data
+    day = date.fromisoformat(str(data["day"]))
     await propose_update(
         ctx.unit.session, candidacy, UpdateKind.event, ctx.language, message_text(ctx),
-        policy(ctx).clock(), event_day=date.fromisoformat(str(data["day"])),
-        place=str(data["place"]),
+        policy(ctx).clock(), event_day=day, place=str(data["place"]),
     )  # fmt: skip
-    return await _sent(ctx, candidacy, "event")
+    return await _sent(ctx, candidacy, "event", event_day=day)
 
 
 @router.action("updw")

@@ -46,13 +46,17 @@ async def enqueue(
     chat_id: str,
     body: dict[str, Any],
     kind: OutboxKind = OutboxKind.announcement,
+    *,
+    not_before: datetime | None = None,
 ) -> None:
-    """Queue a message inside the caller's transaction: it exists only if that commits."""
+    """Queue a message inside the caller's transaction: it exists only if that commits;
+    with ``not_before``, it waits until then."""
     session.add(
         OutboxMessage(
-            platform=platform, chat_id=chat_id, body=body, kind=kind, priority=PRIORITY[kind]
+            platform=platform, chat_id=chat_id, body=body, kind=kind, priority=PRIORITY[kind],
+            not_before=not_before,
         )
-    )
+    )  # fmt: skip
 
 
 Send = Callable[[str, dict[str, Any]], Awaitable[object]]

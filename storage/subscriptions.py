@@ -1,14 +1,25 @@
-"""Who wants to hear about an area's election dates."""
+"""Who wants to hear about an area's elections: its dates, candidacies, candidates'
+updates and published incidents."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.areas import ancestors
-from storage.models import Area, Subscription
+from storage.models import (
+    Area,
+    Candidacy,
+    Election,
+    ElectoralDistrict,
+    Person,
+    Subscription,
+    district_areas,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +99,6 @@ async def areas_of(session: AsyncSession, platform: str, chat_id: str) -> list[t
     return [(code, name) for code, name in rows]
 
 
-async def subscribers_for(session: AsyncSession, area_code: str) -> list[Subscriber]:
-    """Everyone following the area or a place that contains it."""
-    codes = [area.code for area in await ancestors(session, area_code)]
-    rows = await session.scalars(select(Subscription).where(Subscription.area_code.in_(codes)))
-    return [Subscriber(s.platform, s.chat_id, s.language) for s in rows]
-
-
 async def subscribers_within(
     session: AsyncSession, area_code: str, language: str | None = None
 ) -> list[Subscriber]:
@@ -115,3 +119,67 @@ async def subscribers_within(
             (row.platform, row.chat_id), Subscriber(row.platform, row.chat_id, row.language)
         )
     return list(chats.values())
+
+
+async def followers(session: AsyncSession, places: Iterable[str]) -> list[Subscriber]:
+    """Everyone following any of ``places`` or a place containing one, each chat once
+    (a chat following a township and its county is one follower)."""
+    codes: set[str] = set()
+    for code in places:
+        codes.update(area.code for area in await ancestors(session, code))
+    rows = await session.scalars(
+        select(Subscription).where(Subscription.area_code.in_(codes)).order_by(Subscription.id)
+    )
+    chats: dict[tuple[str, str], Subscriber] = {}
+    for s in rows:
+        chats.setdefault((s.platform, s.chat_id), Subscriber(s.platform, s.chat_id, s.language))
+    return list(chats.values())
+
+
+async def election_places(
+    session: AsyncSession, election_id: int, district_id: int | None = None
+) -> tuple[str, ...]:
+    """The election's own place and the places its districts (or one district) cover: a
+    township's followers hear of the county election whose district covers it."""
+    own = await session.scalar(select(Election.area_code).where(Election.id == election_id))
+    covered = select(district_areas.c.area_code).join(
+        ElectoralDistrict, ElectoralDistrict.id == district_areas.c.district_id
+    )
+    if district_id is None:
+        covered = covered.where(ElectoralDistrict.election_id == election_id)
+    else:
+        covered = covered.where(ElectoralDistrict.id == district_id)
+    codes = [own] if own else []
+    codes += [code for code in await session.scalars(covered.order_by(district_areas.c.area_code))]
+    return tuple(dict.fromkeys(codes))
+
+
+@dataclass(frozen=True, slots=True)
+class CandidacyPlace:
+    """Where a candidacy stands, for telling that place's followers."""
+
+    name: str
+    district: str
+    election_id: int
+    area_name: str
+    election_day: date | None
+    places: tuple[str, ...]
+
+
+async def candidacy_place(session: AsyncSession, candidacy_id: int) -> CandidacyPlace | None:
+    row = (
+        await session.execute(
+            select(Person.name, ElectoralDistrict, Election.election_day, Area.name)
+            .select_from(Candidacy)
+            .join(Person, Person.id == Candidacy.person_id)
+            .join(ElectoralDistrict, ElectoralDistrict.id == Candidacy.district_id)
+            .join(Election, Election.id == ElectoralDistrict.election_id)
+            .join(Area, Area.code == Election.area_code)
+            .where(Candidacy.id == candidacy_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    name, district, day, area_name = row
+    places = await election_places(session, district.election_id, district.id)
+    return CandidacyPlace(name, district.name, district.election_id, area_name, day, places)

@@ -210,7 +210,8 @@ def test_the_demo_delivers_an_alert_to_a_subscriber(tmp_path: Path) -> None:
     result = _run(["--lang", "en", "--as", "moderator"], lines, tmp_path)
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr.decode()
-    assert "Election news for 海淀区: election day December 20, 2026" in out, out[-1500:]
+    # The day and the next deadline it brings, as two lines under the place.
+    assert "Election news for 海淀区:\n• election day December 20, 2026" in out, out[-1500:]
 
 
 def test_the_demo_shows_a_reminder_on_the_day_it_is_due(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ def register(commands: Any) -> None:
 
 
 async def import_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.i18n import Catalogs
+    from handlers.import_news import on_import
+    from handlers.triggers import Moment, today_in_china
     from storage.exchange import ImportRefused, guess_format, import_file
     from storage.exchange.progress import ProgressBar
 
@@ -43,7 +46,10 @@ async def import_command(args: argparse.Namespace, settings: Settings) -> int:
     engine = await migrated(args.db or settings.database_url)
     try:
         with ProgressBar() as progress:
-            report = await import_file(engine, args.file, file_format, progress=progress)
+            # Followers of the places it changes are told, in the import's transaction.
+            moment = Moment(today_in_china(), settings.quiet_on_election_day)
+            report = await import_file(engine, args.file, file_format, progress=progress,
+                                       on_changes=on_import(Catalogs(), moment))  # fmt: skip
     except ImportRefused as refused:
         for line in refused.problems.lines():
             print(line, file=sys.stderr)

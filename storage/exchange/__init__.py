@@ -8,10 +8,11 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .changes import ImportChanges
 from .csv_format import write_csv
 from .exporter import rows
 from .formats import FileSource
-from .importer import import_source
+from .importer import OnChanges, import_source
 from .merge import Progress
 from .popolo import write_popolo
 from .records import Problems
@@ -20,8 +21,10 @@ from .sources import FORMATS, guess_format
 
 __all__ = [
     "FORMATS",
+    "ImportChanges",
     "ImportRefused",
     "ImportReport",
+    "OnChanges",
     "Problems",
     "export",
     "guess_format",
@@ -34,13 +37,21 @@ def _quiet(_phase: str, _done: int, _total: int | None) -> None:
 
 
 async def import_file(
-    engine: AsyncEngine, path: Path, file_format: str, *, progress: Progress = _quiet
+    engine: AsyncEngine,
+    path: Path,
+    file_format: str,
+    *,
+    progress: Progress = _quiet,
+    on_changes: OnChanges | None = None,
 ) -> ImportReport:
-    """Imports a CSV or Popolo file (``.gz`` compressed or not), all or nothing.
+    """Imports a CSV or Popolo file (``.gz`` compressed or not), all or nothing;
+    ``on_changes`` hears, in the import's transaction, what changed for followers.
 
     Raises ``ImportRefused`` listing every error when the file has any.
     """
-    return await import_source(engine, FileSource(path, file_format), progress=progress)
+    return await import_source(
+        engine, FileSource(path, file_format), progress=progress, on_changes=on_changes
+    )
 
 
 async def export(engine: AsyncEngine, file_format: str, out: TextIO) -> int:

@@ -7,17 +7,18 @@ files in worker processes, while this process writes the batches already read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.models import Area
 from storage.types import utcnow
 
 from .batches import Finished
 from .bulk import BulkWriter
+from .changes import ImportChanges
 from .checks import run_checks
 from .formats import FileSource
 from .indexes import DeferredIndexes
@@ -26,6 +27,10 @@ from .reading import Reader
 from .report import ImportRefused, ImportReport
 from .staging import COLUMNS, Staging, StagingWriter
 from .tuning import bulk_settings, refresh_statistics
+
+#: Told, inside the import's transaction, what changed in places somebody follows; what
+#: it writes through the session commits with the import or not at all.
+OnChanges = Callable[[AsyncSession, ImportChanges], Awaitable[object]]
 
 
 def _quiet(_phase: str, _done: int, _total: int | None) -> None:
@@ -39,9 +44,11 @@ async def import_source(
     progress: Progress = _quiet,
     now: datetime | None = None,
     in_process: bool | None = None,
+    on_changes: OnChanges | None = None,
 ) -> ImportReport:
     """Imports ``source``; raises ``ImportRefused`` (and writes nothing) if it has errors.
-    ``in_process``: read in a worker process (default: for large files)."""
+    ``in_process``: read in a worker process (default: for large files). ``on_changes``
+    hears what changed for followers, in the same transaction."""
     async with engine.connect() as connection, connection.begin(), bulk_settings(connection):
         staging = Staging.define()
         await staging.create(connection)
@@ -56,10 +63,16 @@ async def import_source(
         if problems:
             raise ImportRefused(problems)
         async with DeferredIndexes(connection, DEFERRABLE, WRITTEN) as deferred:
-            merger = Merger(connection, staging, now or utcnow(), progress)
+            changes = ImportChanges() if on_changes is not None else None
+            merger = Merger(connection, staging, now or utcnow(), progress, changes)
             report = await merger.run(finished.elections)
             progress("indexing", 0, len(deferred.deferred))
         await staging.drop(connection)
+        if on_changes is not None and changes is not None:
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            await on_changes(session, changes)
+            await session.flush()
+            await session.close()
         await refresh_statistics(connection, WRITTEN)
         return report
 

@@ -40,6 +40,7 @@ from storage.models import (
 )
 from storage.types import UTCDateTime
 
+from .changes import ImportChanges
 from .person_keys import KIND_END
 from .records import ElectionRecord
 from .report import ImportReport
@@ -81,18 +82,23 @@ class Merger:
         staging: Staging,
         now: datetime,
         progress: Progress,
+        changes: ImportChanges | None = None,
     ) -> None:
         self.connection = connection
         self.x = staging
         self.now = now
         self.progress = progress
         self.report = ImportReport()
+        #: When given, collects what followers of a place want to hear of.
+        self.changes = changes
 
     async def run(self, elections: dict[str, tuple[ElectionRecord, int]]) -> ImportReport:
         await self._elections([record for record, _ in elections.values()])
         self.progress("writing districts", 0, None)
         await self._districts()
         await self._persons()
+        if self.changes is not None:
+            await self.changes.collect(self.connection, self.x)
         self.progress("writing candidacies", 0, None)
         await self._candidacies()
         self.progress("writing platforms", 0, None)
@@ -146,6 +152,8 @@ class Merger:
             if record.updated_at is not None:
                 values["updated_at"] = record.updated_at
             row = stored.get(record.key)
+            if self.changes is not None:
+                self.changes.note_election(record.key, row, values)
             if row is None:
                 fresh.append({"key": record.key, "updated_at": self.now, **values})
             elif any(getattr(row, name) != value for name, value in values.items()):
