@@ -28,6 +28,7 @@ from storage.elections import (
     elections_in_area,
 )
 from storage.models import AreaLevel, ElectionStatus
+from storage.search_keys import display_place_pinyin
 
 router = new_router()
 
@@ -49,8 +50,15 @@ def remembered_area(ctx: Ctx) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def area_buttons(items: list[AreaView], per_row: int = 2) -> list[list[Button]]:
-    buttons = [Button(a.name, f"area:{a.code}") for a in items]
+def readable(ctx: Ctx, name: str, pinyin: str | None = None) -> str:
+    """A name in characters, with its pinyin beside it for English readers."""
+    if not ctx.language.startswith("en"):
+        return name
+    return f"{name} {pinyin if pinyin is not None else display_place_pinyin(name)}"
+
+
+def area_buttons(ctx: Ctx, items: list[AreaView], per_row: int = 2) -> list[list[Button]]:
+    buttons = [Button(readable(ctx, a.name), f"area:{a.code}") for a in items]
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
@@ -72,7 +80,7 @@ async def list_children(ctx: Ctx, parent: AreaView | None, offset: int = 0) -> R
         heading = plain(ctx._("Choose your province, or type the name of your district:"))
     else:
         heading = fmt(ctx._("Places in {area}:"), area=bold(parent.name))
-    buttons = area_buttons(items)
+    buttons = area_buttons(ctx, items)
     buttons.append(paging(ctx, f"sub:{code or ''}", offset, AREAS_PER_PAGE, total))
     return Reply.of(heading, buttons)
 
@@ -129,10 +137,12 @@ def district_block(ctx: Ctx, district: DistrictView, first: int) -> Text:
     return join(lines)
 
 
-def candidate_buttons(candidates: Sequence[CandidateBrief], per_row: int = 2) -> list[list[Button]]:
+def candidate_buttons(
+    ctx: Ctx, candidates: Sequence[CandidateBrief], per_row: int = 2
+) -> list[list[Button]]:
     """A button for every candidate listed, in the order they are numbered (Matrix shows
     buttons as options numbered in this order)."""
-    labelled = [Button(c.name, f"cand:{c.id}") for c in candidates]
+    labelled = [Button(readable(ctx, c.name, c.pinyin), f"cand:{c.id}") for c in candidates]
     return [labelled[i : i + per_row] for i in range(0, len(labelled), per_row)]
 
 
@@ -223,7 +233,7 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
         for d in page:
             lines.append(district_block(ctx, d, first))
             first += len(d.candidates)
-        buttons += candidate_buttons(listed)
+        buttons += candidate_buttons(ctx, listed)
         buttons.append(paging(ctx, f"dist:{area.code}", offset, DISTRICTS_PER_PAGE, total))
     others = [e for e in elections if e not in (upcoming, recent)]
     if others:
@@ -248,7 +258,8 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
 async def place_label(ctx: Ctx, code: str, depth: int = 3) -> str:
     """The place with its parents (浙江省 › 杭州市 › 西湖区): there are two 西湖区."""
     chain = [a for a in await ancestors(ctx.unit.session, code) if not a.placeholder]
-    return " › ".join(a.name for a in chain[-depth:])
+    path = " › ".join(a.name for a in chain[-depth:])
+    return readable(ctx, path, display_place_pinyin(chain[-1].name)) if chain else path
 
 
 async def place_buttons(

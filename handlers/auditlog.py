@@ -3,9 +3,14 @@ chain holds up to the last signed checkpoint."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Reply
 from handlers.base import Ctx, new_router
+from handlers.labels import AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_TARGETS, label
 from handlers.policy import policy
 from handlers.staff import admin
 from storage import audit
@@ -21,11 +26,14 @@ async def audit_command(ctx: Ctx) -> Reply:
         return actor
     rules = policy(ctx)
     lines: list[Text] = [bold(ctx._("Latest audit entries:"))]
+    zone = ZoneInfo(rules.timezone)
     for entry in await audit.recent(ctx.unit.session, 15):
-        target = f"{entry.target_type} {entry.target_id}".strip()
-        lines.append(
-            plain(f"{entry.id}. {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} {target}")
-        )
+        kind = label(AUDIT_TARGETS, entry.target_type, ctx._) if entry.target_type else ""
+        target = f"{kind} {entry.target_id}".strip()
+        who = label(AUDIT_ACTORS, entry.actor, ctx._)
+        what = label(AUDIT_ACTIONS, entry.action, ctx._)
+        when = format_datetime(entry.at, "short", tzinfo=zone, locale=ctx.language)
+        lines.append(plain(f"{entry.id}. {when} {who} {what} {target}".rstrip()))
     try:
         mark = read_checkpoint(rules.audit_checkpoint, rules.audit_key) if (
             rules.audit_checkpoint) else None  # fmt: skip

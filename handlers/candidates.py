@@ -13,6 +13,7 @@ from handlers.labels import (
     TOPICS,
     label,
     long_date,
+    untranslated,
 )
 from handlers.policy import QUIET_NOTE, policy
 from handlers.start import DEMO_NOTICE, DESCRIPTIONS
@@ -114,19 +115,12 @@ def render_profile(ctx: Ctx, profile: Profile) -> Reply:
     return Reply.of(join(lines))
 
 
-def _untranslated(ctx: Ctx, text: str, language: str) -> Text:
-    out = plain(text)
-    if language != ctx.language:
-        out += " " + italic(ctx._("(not translated)"))
-    return out
-
-
 def platform_lines(ctx: Ctx, profile: Profile) -> list[Text]:
     if not profile.points:
         return [plain(ctx._("No platform published yet."))]
     lines = [bold(ctx._("Platform:"))]
     for point in profile.points:
-        text = _untranslated(ctx, point.text, point.language)
+        text = untranslated(ctx, point.text, point.language)
         if point.revised_on:
             revised = fmt(ctx._("(revised {date})"), date=long_date(point.revised_on, ctx.language))
             text += " " + italic(revised)
@@ -141,7 +135,7 @@ def update_lines(ctx: Ctx, profile: Profile) -> list[Text]:
     if profile.updates:
         lines.append(bold(ctx._("Latest updates:")))
     for update in profile.updates:
-        text = _untranslated(ctx, update.text, update.language)
+        text = untranslated(ctx, update.text, update.language)
         if update.kind == UpdateKind.event and update.event_day:
             text = fmt(
                 ctx._("Campaign event on {date} at {place}: {text}"),

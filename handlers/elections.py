@@ -58,12 +58,18 @@ def milestone_lines(ctx: Ctx, election: ElectionView, today: date) -> list[Text]
     return lines
 
 
+def _source(ctx: Ctx, election: ElectionView) -> str:
+    if election.demo:  # the demo's own data, named in the reader's language
+        return ctx._("demo data")
+    return election.source or ctx._("not given")
+
+
 def election_block(ctx: Ctx, election: ElectionView, today: date) -> Text:
     lines: list[Text] = [election_summary(ctx, election)]
     lines.append(
         fmt(
             ctx._("Source: {source} · last updated {date}"),
-            source=election.source or ctx._("not given"),
+            source=_source(ctx, election),
             date=long_date(election.updated_at.date(), ctx.language),
         )
     )

@@ -7,7 +7,7 @@ from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Reply
 from handlers.areas import paging, remembered_area
 from handlers.base import Ctx, action_arg, command_args, new_router
-from handlers.labels import label, long_date
+from handlers.labels import SEPARATOR, label, long_date, month_label, text_language, untranslated
 from handlers.reports import CATEGORIES
 from handlers.start import DESCRIPTIONS
 from storage.areas import get_area, search_areas
@@ -29,8 +29,11 @@ async def incidents_reply(ctx: Ctx, code: str | None, offset: int = 0) -> Reply:
     lines: list[Text] = [bold(fmt(ctx._("Published incidents: {area}"), area=where))]
     if offset == 0:
         tally = await counts(ctx.unit.session, prefix)
-        kinds = "; ".join(f"{label(CATEGORIES, c, ctx._)} {n}" for c, n in tally.by_category)
-        months = "; ".join(f"{month} {n}" for month, n in tally.by_month[:6])
+        separator = ctx._(SEPARATOR)
+        kinds = separator.join(f"{label(CATEGORIES, c, ctx._)} {n}" for c, n in tally.by_category)
+        months = separator.join(
+            f"{month_label(month, ctx.language)} {n}" for month, n in tally.by_month[:6]
+        )
         lines.append(fmt(ctx._("By kind: {counts}"), counts=kinds))
         lines.append(fmt(ctx._("By month: {counts}"), counts=months))
     for item in items:
@@ -40,7 +43,7 @@ async def incidents_reply(ctx: Ctx, code: str | None, offset: int = 0) -> Reply:
                 date=long_date(item.week, ctx.language),
                 area=item.area_name or ctx._("place not given"),
                 category=label(CATEGORIES, item.category, ctx._),
-                summary=item.summary,
+                summary=untranslated(ctx, item.summary, text_language(item.summary)),
             )
         )
     lines.append(

@@ -72,7 +72,7 @@ async def topic_candidates(ctx: Ctx, topic: str, offset: int) -> Reply:
                 topic=topic_label,
             )
         ]
-    buttons = candidate_buttons([c for c, _ in shown])
+    buttons = candidate_buttons(ctx, [c for c, _ in shown])
     total = offset + len(items) + (1 if has_more else 0)
     buttons.append(paging(ctx, f"tpc:{topic}", offset, PER_PAGE, total))
     return Reply.of(join(lines), buttons)

@@ -110,6 +110,20 @@ def place_pinyin(name: str) -> list[str]:
     ]
 
 
+#: Administrative suffixes, read apart from the name they follow ("Xīhú Qū").
+_PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区",
+                   "省", "市", "区", "县", "旗", "镇", "乡", "盟")  # fmt: skip
+
+
+def display_place_pinyin(name: str) -> str:
+    """ "西湖区" -> "Xīhú Qū", "三墩镇" -> "Sāndūn Zhèn": for readers who do not read
+    characters, beside the characters."""
+    suffix = next((s for s in _PLACE_SUFFIXES if name.endswith(s) and len(name) > len(s)), "")
+    parts = (name[: len(name) - len(suffix)], suffix) if suffix else (name,)
+    read = ["".join(lazy_pinyin(part, style=Style.TONE, errors="ignore")) for part in parts]
+    return " ".join(r[:1].upper() + r[1:] for r in read if r)
+
+
 def split_name(name: str) -> tuple[str, str]:
     """(surname, given name); compound surnames are recognised."""
     if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:

@@ -110,7 +110,7 @@ async def test_an_imported_date_change_alerts_each_follower_in_their_language(
     assert "Voter roll published: December 1, 2026 (Election Law Art. 28)" in english
     assert "Source: imported election data from 演示数据 / demo data." in english
     assert "选举日 2026年12月20日（已公布）" in chinese
-    assert "《选举法》第28条" in chinese and "来源：导入的选举资料" in chinese
+    assert "《选举法》第二十八条" in chinese and "来源：导入的选举资料" in chinese
 
 
 async def test_an_import_of_many_changes_in_one_county_is_one_message_listing_them(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import string
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,11 @@ def test_chinese_catalog_is_really_chinese() -> None:
     untranslated = [m for m in SOURCE if _(m) == m and any(c.isalpha() and c.isascii() for c in m)]
     # Strings that are the same in both languages are rare and must be listed here.
     assert sorted(untranslated) == ["中文 / English"]
+
+
+def test_chinese_cites_articles_of_the_law_one_way() -> None:
+    """第二十八条, never 第28条: in the catalog and in the rights texts."""
+    texts_with_articles = [text for text, _ in _catalog("zh_CN").values()]
+    rights = resources.files("handlers.data").joinpath("rights.toml").read_text("utf-8")
+    digits = [t for t in [*texts_with_articles, rights] if re.search(r"第\d+条", t)]
+    assert digits == []

@@ -23,9 +23,9 @@ XIHU = "330106"
 async def test_area_drill_down_from_province_to_district(chat: MemoryAdapter) -> None:
     provinces = await chat.say("/area", language=EN)
     assert "Choose your province" in texts(provinces)
-    assert "浙江省" in labels(provinces)
+    assert "浙江省 Zhèjiāng Shěng" in labels(provinces)  # pinyin beside, for English readers
     prefectures = await chat.press("sub:330000:0", language=EN)
-    assert "杭州市" in labels(prefectures)
+    assert "杭州市 Hángzhōu Shì" in labels(prefectures)
     counties = await chat.press("sub:330100:0", language=EN)
     assert "area:330106" in payloads(counties)
     view = texts(await chat.press("area:330106", language=EN))
@@ -72,7 +72,7 @@ async def test_held_and_postponed_elections_are_shown_as_such(chat: MemoryAdapte
 
 async def test_elections_list_the_statutory_milestones(chat: MemoryAdapter) -> None:
     text = texts(await chat.say("/elections xihu", language=EN))
-    assert "Source: 演示数据 / demo data · last updated November 20, 2026" in text
+    assert "Source: demo data · last updated November 20, 2026" in text
     for line in (
         "• November 25, 2026: Voter roll published (by law, Election Law Art. 28) [past]",
         "• November 30, 2026: Last day to object to the voter roll (by law, Election Law Art. 29)",
@@ -88,7 +88,7 @@ async def test_elections_list_the_statutory_milestones(chat: MemoryAdapter) -> N
 
 async def test_elections_in_chinese(chat: MemoryAdapter) -> None:
     text = texts(await chat.say("/elections 西湖区", language=ZH))
-    assert "• 2026年11月25日：公布选民名单（依法推算，《选举法》第28条）［已过］" in text
+    assert "• 2026年11月25日：公布选民名单（依法推算，《选举法》第二十八条）［已过］" in text
     assert "选举日；停止一切代表候选人介绍" in text
 
 
@@ -133,7 +133,7 @@ async def test_topic_without_candidates_says_so(chat: MemoryAdapter) -> None:
     ("language", "title", "source", "deadline"),
     [
         (EN, "How to object to the voter roll", "Source: Election Law Art. 29", "within 5 days"),
-        (ZH, "对选民名单有异议怎么办", "出处：《选举法》第29条", "五日内"),
+        (ZH, "对选民名单有异议怎么办", "出处：《选举法》第二十九条", "五日内"),
     ],
 )
 async def test_rights_cite_their_article(

@@ -39,7 +39,7 @@ async def test_the_election_days_line_says_the_elections_status(
     await _set(app, status=ElectionStatus.confirmed)
 
     reply = texts(await chat.say("/elections 进贤县", language=language))
-    day_line = next(line for line in reply.splitlines() if "34" in line)
+    day_line = next(line for line in reply.splitlines() if "34" in line or "三十四" in line)
 
     assert words["confirmed"] in day_line and words["announced"] not in day_line
 

@@ -60,7 +60,7 @@ async def test_reminders_three_days_and_one_day_before_each_milestone(app: App) 
     assert any("tomorrow, December 13, 2026 (Election Law Art. 32)" in t for t in english), english
     assert any("December 15, 2026 (Election Law Art. 29): in 3 days" in t for t in english), english
     chinese = await _texts(app, "zh-reader")
-    assert any("2026年12月13日" in t and "第32条" in t for t in chinese), chinese
+    assert any("2026年12月13日" in t and "第三十二条" in t for t in chinese), chinese
 
 
 async def test_each_reminder_goes_out_once_even_after_a_restart(app: App) -> None:

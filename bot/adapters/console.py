@@ -58,7 +58,8 @@ class ConsoleAdapter(Adapter):
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         lines = [reply.text.plain]
         if reply.image is not None:
-            lines.append(f"[image: PNG, {len(reply.image):,} bytes]")
+            # What the picture shows, in the user's language; a terminal cannot show it.
+            lines.append(f"[🖼 {reply.image_alt or '…'}]")
         options = tuple(button for row in reply.buttons for button in row)
         # Only the latest reply's options can be answered by number; after a reply
         # without options, a number is just text (an answer to a question).

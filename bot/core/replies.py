@@ -33,6 +33,8 @@ class Reply:
     reply_to: str | None = None
     #: A PNG image sent with the text as its caption (a chart); None for text only.
     image: bytes | None = None
+    #: What the image shows, in the user's language, where it cannot be shown.
+    image_alt: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """A JSON-able form, for replies that wait in the outbox or until sent."""
@@ -44,6 +46,8 @@ class Reply:
             data["reply_to"] = self.reply_to
         if self.image is not None:
             data["image"] = base64.b64encode(self.image).decode()
+        if self.image_alt is not None:
+            data["image_alt"] = self.image_alt
         return data
 
     @classmethod
@@ -58,6 +62,7 @@ class Reply:
             rows,
             reply_to=data.get("reply_to"),
             image=base64.b64decode(image, validate=True) if image is not None else None,
+            image_alt=data.get("image_alt"),
         )
 
     @classmethod
@@ -67,5 +72,7 @@ class Reply:
         buttons: Sequence[Sequence[Button]] = (),
         reply_to: str | None = None,
         image: bytes | None = None,
+        image_alt: str | None = None,
     ) -> Reply:
-        return cls(as_text(text), tuple(tuple(row) for row in buttons if row), reply_to, image)
+        rows = tuple(tuple(row) for row in buttons if row)
+        return cls(as_text(text), rows, reply_to, image, image_alt)
