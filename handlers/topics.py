@@ -18,7 +18,7 @@ from handlers.labels import TOPICS, label
 from handlers.policy import QUIET_NOTE, policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import get_area, search_areas
-from storage.elections import candidates_with_topic
+from storage.elections import candidates_with_topic, topics_in_area
 from storage.models import Topic
 
 router = new_router()
@@ -36,7 +36,18 @@ async def topic_menu(ctx: Ctx, code: str | None) -> Reply:
     if area is None:
         return Reply.of(ctx._(EXPIRED))
     remember_area(ctx, area.code)
-    buttons = [Button(label(TOPICS, t, ctx._), f"tpc:{t.value}") for t in Topic]
+    # Only topics some candidate here speaks to, with how many do.
+    spoken = await topics_in_area(ctx.unit.session, area.code, area.level)
+    if not spoken:
+        return Reply.of(
+            fmt(ctx._("No candidate in {area} has a published platform yet."), area=area.name),
+            [[Button(ctx._("Choose another place"), "menu:area")]],
+        )
+    buttons = [
+        Button(f"{label(TOPICS, t, ctx._)} ({spoken[t.value]})", f"tpc:{t.value}")
+        for t in Topic
+        if t.value in spoken
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return Reply.of(fmt(ctx._("Which topic matters to you in {area}?"), area=area.name), rows)
 

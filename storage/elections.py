@@ -173,6 +173,26 @@ async def district(session: AsyncSession, district_id: int) -> DistrictView | No
     return next((d for d in page if d.id == district_id), None)
 
 
+async def topics_in_area(session: AsyncSession, code: str, level: str) -> dict[str, int]:
+    """How many candidacies in the area have an approved platform point on each topic;
+    topics nobody speaks to are absent."""
+    prefix = area_prefix(code, level)
+    covering = select(district_areas.c.district_id).where(district_areas.c.area_code == code)
+    rows = await session.execute(
+        select(PlatformPoint.topic, func.count(func.distinct(Candidacy.id)))
+        .join(PlatformPointRevision, PlatformPointRevision.point_id == PlatformPoint.id)
+        .join(Candidacy, Candidacy.id == PlatformPoint.candidacy_id)
+        .join(ElectoralDistrict, ElectoralDistrict.id == Candidacy.district_id)
+        .join(Election, Election.id == ElectoralDistrict.election_id)
+        .where(
+            PlatformPointRevision.status == Moderation.approved,
+            or_(starts_with(Election.area_code, prefix), ElectoralDistrict.id.in_(covering)),
+        )
+        .group_by(PlatformPoint.topic)
+    )
+    return {topic: int(count) for topic, count in rows}
+
+
 async def candidates_with_topic(
     session: AsyncSession, code: str, level: str, topic: str, *, limit: int = 8, offset: int = 0
 ) -> tuple[list[tuple[CandidateBrief, date | None]], bool]:
