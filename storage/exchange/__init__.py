@@ -15,13 +15,14 @@ from .importer import import_source
 from .merge import Progress
 from .popolo import write_popolo
 from .records import Problems
-from .report import ImportRefused, ImportReport
+from .report import ImportRefused, ImportReport, NoDivisions
 from .sources import FORMATS, guess_format
 
 __all__ = [
     "FORMATS",
     "ImportRefused",
     "ImportReport",
+    "NoDivisions",
     "Problems",
     "export",
     "guess_format",
@@ -38,7 +39,8 @@ async def import_file(
 ) -> ImportReport:
     """Imports a CSV or Popolo file (``.gz`` compressed or not), all or nothing.
 
-    Raises ``ImportRefused`` listing every error when the file has any.
+    Raises ``ImportRefused`` listing every error when the file has any, and
+    ``NoDivisions`` when the database has no areas (``candibot areas load``).
     """
     return await import_source(engine, FileSource(path, file_format), progress=progress)
 
