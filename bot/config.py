@@ -106,6 +106,19 @@ class Settings(BaseSettings):
         )
 
 
+#: Keys behind pseudonyms and MACs: at least this many random bytes.
+KEY_BYTES = 32
+MAKE_A_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+class KeyProblem(ValueError):
+    """A key that is unusable as given; the message names where it came from and the fix."""
+
+
+class MissingKeyFile(FileNotFoundError):
+    """A key file that must exist and does not; the message says what to do."""
+
+
 def decode_key(text: str) -> bytes:
     text = text.strip()
     try:
@@ -118,27 +131,44 @@ def decode_key(text: str) -> bytes:
         raise ValueError("the identity key must be hex or base64") from exc
 
 
-def _key_from_file(path: Path, what: str, *, create: bool = True) -> bytes:
-    """A key from ``path``, made (random, mode 0600) on first use if ``create``."""
+def _checked_key(text: str, where: str) -> bytes:
+    try:
+        key = decode_key(text)
+    except ValueError:
+        raise KeyProblem(f"{where} is not a key (hex or base64); {MAKE_A_KEY}") from None
+    if len(key) < KEY_BYTES:
+        raise KeyProblem(f"{where} holds {len(key)} bytes, fewer than {KEY_BYTES}; {MAKE_A_KEY}")
+    return key
+
+
+def _key_from_file(
+    path: Path, what: str, setting: str, *, create: bool = True, missing: str = ""
+) -> bytes:
+    """A key from ``path``, made (random, mode 0600) on first use if ``create``; its
+    directory, when missing, is made private (0700)."""
     if not path.exists():
         if not create:
-            raise FileNotFoundError(f"the {what} file {path} does not exist")
-        path.parent.mkdir(parents=True, exist_ok=True)
+            raise MissingKeyFile(f"the {what} file {path} does not exist ({setting}){missing}")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
+            fh.write(secrets.token_hex(KEY_BYTES) + "\n")
         log.warning("created a new %s in %s; back it up apart from the database", what, path)
-    return decode_key(path.read_text())
+    return _checked_key(path.read_text(), f"the {what} file {path} ({setting})")
 
 
 def load_identity_key(settings: Settings) -> bytes:
     """The key from the environment, else from its file, created on first use."""
     if settings.identity_key is not None:
-        return decode_key(settings.identity_key.get_secret_value())
-    return _key_from_file(settings.identity_key_file, "identity key")
+        return _checked_key(settings.identity_key.get_secret_value(), "CANDIBOT_IDENTITY_KEY")
+    return _key_from_file(settings.identity_key_file, "identity key", "CANDIBOT_IDENTITY_KEY_FILE")
 
 
 def load_audit_key(settings: Settings, *, create: bool = True) -> bytes:
     """The audit key from its file, created on first use unless not ``create`` (a
     verifier must not invent a key: every row would then look forged)."""
-    return _key_from_file(settings.audit_key_file, "audit key", create=create)
+    return _key_from_file(
+        settings.audit_key_file, "audit key", "CANDIBOT_AUDIT_KEY_FILE", create=create,
+        missing=": restore it from its backup; on a new installation the bot's first start "
+        "or `candibot moderators add` creates it",
+    )  # fmt: skip

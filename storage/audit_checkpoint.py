@@ -43,7 +43,7 @@ def _mac(key: AuditKey, fields: dict[str, Any]) -> str:
 def write_checkpoint(path: Path, checkpoint: Checkpoint, key: AuditKey) -> None:
     fields = _fields(checkpoint)
     body = json.dumps({**fields, "mac": _mac(key, fields)}, sort_keys=True) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Per process, so that two bots writing at once never share a temporary file.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

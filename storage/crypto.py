@@ -91,7 +91,7 @@ def write_key_file(path: Path, private: PrivateKey, passphrase: str | None = Non
         }  # fmt: skip
     else:
         record["private"] = bytes(private).hex()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as fh:
         json.dump(record, fh, indent=2)

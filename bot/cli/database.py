@@ -32,7 +32,7 @@ async def schema(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.db_command == "upgrade":
             await upgrade(engine)
-        print(await current_revision(engine) or "(empty)")
+        print(await current_revision(engine) or "(empty: `candibot db upgrade` creates the schema)")
     finally:
         await engine.dispose()
     return 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import database_option, migrated
+from bot.cli.common import OperatorError, database_option, migrated
 from bot.config import Settings
 from storage.exchange.sources import FORMATS
 
@@ -30,7 +30,7 @@ async def import_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.i18n import Catalogs
     from handlers.import_news import on_import
     from handlers.triggers import Moment, today_in_china
-    from storage.exchange import ImportRefused, guess_format, import_file
+    from storage.exchange import ImportRefused, NoDivisions, guess_format, import_file
     from storage.exchange.progress import ProgressBar
 
     file_format = args.format or guess_format(args.file)
@@ -55,9 +55,13 @@ async def import_command(args: argparse.Namespace, settings: Settings) -> int:
             print(line, file=sys.stderr)
         print(f"candibot: {refused}", file=sys.stderr)
         return 1
+    except NoDivisions as empty:
+        raise OperatorError(f"{empty}: run `candibot areas load` first") from empty
     finally:
         await engine.dispose()
     print(report.summary(), file=sys.stderr)
+    for line in report.warning_lines():
+        print(f"warning: {line}", file=sys.stderr)
     return 0
 
 

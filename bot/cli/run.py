@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.adapters.base import Adapter
 from bot.app import App, app_from_settings, load_report_keys
+from bot.cli.common import uses_database
 from bot.config import Settings, load_identity_key
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ AdapterFactory = Callable[[App], Adapter | None]
 def register(commands: Any) -> None:
     run = commands.add_parser("run", help="run every configured adapter (Telegram, Matrix)")
     run.set_defaults(run=run_command)
+    uses_database(run)
 
 
 def adapter_factories() -> list[AdapterFactory]:
@@ -59,9 +61,10 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.reminders import reminder_schedule
     from bot.schedule import Every
 
+    identity_key = load_identity_key(settings)  # a bad key stops the bot before any file is made
     audit = AuditCheckpoints.from_settings(settings)
     app = await app_from_settings(
-        settings, load_identity_key(settings), load_report_keys(settings), audit_key=audit.key
+        settings, identity_key, load_report_keys(settings), audit_key=audit.key
     )
     try:
         adapters = [a for a in (factory(app) for factory in adapter_factories()) if a]

@@ -87,10 +87,10 @@ async def verify_command(args: argparse.Namespace, settings: Settings) -> int:
     from storage.audit_checkpoint import CheckpointError, read_checkpoint
     from storage.unit import unit_factory
 
+    key = audit.AuditKey(load_audit_key(settings, create=False))  # missing: bot.cli says so
     try:
-        key = audit.AuditKey(load_audit_key(settings, create=False))
         mark = read_checkpoint(settings.audit_checkpoint_file, key)
-    except (FileNotFoundError, CheckpointError) as exc:
+    except CheckpointError as exc:
         print(f"checkpoint or key rejected: {exc}")
         return 1
     engine = await migrated(args.db or settings.database_url)

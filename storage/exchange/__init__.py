@@ -16,7 +16,7 @@ from .importer import OnChanges, import_source
 from .merge import Progress
 from .popolo import write_popolo
 from .records import Problems
-from .report import ImportRefused, ImportReport
+from .report import ImportRefused, ImportReport, NoDivisions
 from .sources import FORMATS, guess_format
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ImportChanges",
     "ImportRefused",
     "ImportReport",
+    "NoDivisions",
     "OnChanges",
     "Problems",
     "export",
@@ -47,7 +48,8 @@ async def import_file(
     """Imports a CSV or Popolo file (``.gz`` compressed or not), all or nothing;
     ``on_changes`` hears, in the import's transaction, what changed for followers.
 
-    Raises ``ImportRefused`` listing every error when the file has any.
+    Raises ``ImportRefused`` listing every error when the file has any, and
+    ``NoDivisions`` when the database has no areas (``candibot areas load``).
     """
     return await import_source(
         engine, FileSource(path, file_format), progress=progress, on_changes=on_changes

@@ -1,16 +1,26 @@
 """Checks across records, run in SQL over the staging tables once the file is read:
-repeated keys with conflicting values, duplicate candidacies, dangling references."""
+repeated keys with conflicting values, duplicate candidacies, dangling references; and,
+once it is merged, the warnings about its districts' candidates (Election Law Art. 31)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .records import Problems
+from storage.models import Candidacy, ElectoralDistrict, Stage
+
+from .records import Problems, plural
+from .report import ImportReport
 from .staging import Staging
+
+#: Districts named one by one in an import's warnings; the rest are counted.
+WARNINGS_SHOWN = 10
+
+#: The stages of a candidate on the official list (正式代表候选人, Art. 32) or past it.
+_LISTED = (Stage.official, Stage.elected, Stage.not_elected)
 
 Where = Callable[[str, int], str]
 
@@ -120,3 +130,42 @@ async def _references(
         rows = await connection.execute(query.order_by("at").limit(problems.limit))
         for at, value in rows:
             problems.add(where(kind, at), message.format(value))
+
+
+async def contest_warnings(
+    connection: AsyncConnection, staging: Staging, report: ImportReport
+) -> None:
+    """Warns about every district of the file (as the database now holds it) whose
+    candidates break Election Law Art. 31: a direct election has more candidates than
+    seats, by one third up to double. Counted are the official list when the district
+    has one, else everyone not withdrawn; a district with nobody yet is not warned
+    about (nominations may not have opened). Warnings never refuse the import."""
+    d, c = ElectoralDistrict.__table__, Candidacy.__table__
+    listed = func.sum(case((c.c.stage.in_([s.value for s in _LISTED]), 1), else_=0))
+    standing = func.sum(case((c.c.stage != Stage.withdrawn.value, 1), else_=0))
+    offending = (
+        select(d.c.key, d.c.name, d.c.seats, listed.label("listed"), standing.label("standing"))
+        .join(c, c.c.district_id == d.c.id)
+        .where(d.c.key.in_(select(staging.districts.c.key)))
+        .group_by(d.c.id, d.c.key, d.c.name, d.c.seats)
+        .having(
+            or_(
+                and_(listed > 0, or_(listed <= d.c.seats, listed > 2 * d.c.seats)),
+                and_(listed == 0, standing > 0, standing <= d.c.seats),
+            )
+        )
+    ).subquery()
+    report.warned = int(await connection.scalar(select(func.count()).select_from(offending)) or 0)
+    if not report.warned:
+        return
+    rows = await connection.execute(
+        select(offending).order_by(offending.c.key).limit(WARNINGS_SHOWN)
+    )
+    for key, name, seats, on_list, anyone in rows:
+        count = on_list or anyone
+        which = "on the official list" if on_list else "standing"
+        report.warnings.append(
+            f"district {key!r} ({name}): {plural(count, 'candidate')} for "
+            f"{plural(seats, 'seat')} {which}; Election Law Art. 31 asks for more candidates than "
+            "seats in a direct election, by one third up to double (imported all the same)"
+        )

@@ -19,12 +19,12 @@ from storage.types import utcnow
 from .batches import Finished
 from .bulk import BulkWriter
 from .changes import ImportChanges
-from .checks import run_checks
+from .checks import contest_warnings, run_checks
 from .formats import FileSource
 from .indexes import DeferredIndexes
 from .merge import DEFERRABLE, WRITTEN, Merger, Progress
 from .reading import Reader
-from .report import ImportRefused, ImportReport
+from .report import ImportRefused, ImportReport, NoDivisions
 from .staging import COLUMNS, Staging, StagingWriter
 from .tuning import bulk_settings, refresh_statistics
 
@@ -46,7 +46,8 @@ async def import_source(
     in_process: bool | None = None,
     on_changes: OnChanges | None = None,
 ) -> ImportReport:
-    """Imports ``source``; raises ``ImportRefused`` (and writes nothing) if it has errors.
+    """Imports ``source``; raises ``ImportRefused`` (and writes nothing) if it has errors,
+    ``NoDivisions`` before reading it if the database has no areas at all.
     ``in_process``: read in a worker process (default: for large files). ``on_changes``
     hears what changed for followers, in the same transaction."""
     async with engine.connect() as connection, connection.begin(), bulk_settings(connection):
@@ -55,6 +56,8 @@ async def import_source(
         areas = {
             code: level for code, level in await connection.execute(select(Area.code, Area.level))
         }
+        if not areas:  # every code would be unknown: one cause, said once
+            raise NoDivisions()
         finished = await _stage(connection, staging, source, areas, progress, in_process)
         progress("checking", 0, None)
         await staging.index(connection)
@@ -67,6 +70,7 @@ async def import_source(
             merger = Merger(connection, staging, now or utcnow(), progress, changes)
             report = await merger.run(finished.elections)
             progress("indexing", 0, len(deferred.deferred))
+        await contest_warnings(connection, staging, report)
         await staging.drop(connection)
         if on_changes is not None and changes is not None:
             session = AsyncSession(bind=connection, expire_on_commit=False)

@@ -100,4 +100,9 @@ class Problems:
     def lines(self) -> list[str]:
         """The messages, and a last line saying how many were not kept."""
         rest = self.count - len(self.messages)
-        return [*self.messages, *([f"... and {rest} more errors"] if rest else [])]
+        return [*self.messages, *([f"... and {plural(rest, 'more error')}"] if rest else [])]
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 error", "2 errors" (English nouns that take an s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
