@@ -41,13 +41,13 @@ def _run(args: list[str], stdin: bytes, tmp_path: Path) -> subprocess.CompletedP
         (
             "en",
             "Welcome to candibot.",
-            "1. 曾立新 (Zēng Lìxīn) · 西湖区, electoral district 3 · official candidate · "
+            "曾立新 (Zēng Lìxīn) · 西湖区, electoral district 3 · official candidate · "
             "voter-nominated (选民联名推荐) [demo]",
         ),
         (
             "zh",
             "欢迎使用 candibot。",
-            "1. 曾立新（Zēng Lìxīn）· 西湖区第3选区 · 正式代表候选人 · 选民联名推荐 ［演示］",
+            "曾立新（Zēng Lìxīn）· 西湖区第3选区 · 正式代表候选人 · 选民联名推荐 ［演示］",
         ),
     ],
 )
