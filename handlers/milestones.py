@@ -71,3 +71,46 @@ def milestones(election: ElectionView) -> list[Milestone]:
         ),
     ]
     return sorted(items, key=lambda m: m.day)
+
+
+#: The milestones a moderator records (the election's column), their label, their article
+#: and how many days before election day the law has them at the latest.
+ANNOUNCED: dict[str, tuple[str, str, int]] = {
+    "roll_published_on": (N_("Voter roll published"), N_("Art. 28"), ROLL_DAYS_BEFORE),
+    "nominees_published_on": (
+        N_("Nominees' list published"), N_("Art. 32"), NOMINEES_DAYS_BEFORE,
+    ),
+    "official_list_published_on": (
+        N_("Official candidate list published"), N_("Art. 32"), OFFICIAL_LIST_DAYS_BEFORE,
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """A recorded timeline the law does not allow: ``what`` (a msgid with ``values``)."""
+
+    article: str  # msgid
+    what: str  # msgid
+    values: dict[str, date | int | str]
+
+
+def breaches(day: date, announced: dict[str, date | None]) -> list[Breach]:
+    """What in an election's announced milestones comes later than the law allows."""
+    found = []
+    for column, (name, article, required) in ANNOUNCED.items():
+        published = announced.get(column)
+        if published is not None and (day - published).days < required:
+            found.append(Breach(article, N_(
+                "“{milestone}” on {date} is {days} days before election day; "
+                "the law asks for at least {required}."
+            ), {"milestone": name, "date": published, "days": (day - published).days,
+                "required": required}))  # fmt: skip
+    roll = announced.get("roll_published_on")
+    court = day - timedelta(days=COURT_DAYS_BEFORE)
+    if roll is not None and roll + timedelta(days=OBJECTION_DAYS) > court:
+        found.append(Breach(N_("Art. 29"), N_(
+            "the last day to object to the voter roll, {objection}, falls after the last day "
+            "to take a roll complaint to court, {court}."
+        ), {"objection": roll + timedelta(days=OBJECTION_DAYS), "court": court}))  # fmt: skip
+    return found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -147,15 +149,29 @@ async def ancestors(session: AsyncSession, code: str) -> list[AreaView]:
     return chain[::-1]
 
 
+#: A division code: province and prefecture (6 digits), township (9), village (12).
+_CODE = re.compile(r"[0-9]{6}|[0-9]{9}|[0-9]{12}")
+#: Endings a place named last in a path may be typed without (杭州西湖 for 西湖区).
+_LEAF_ENDINGS = ("", "区", "县", "市", "镇", "乡", "街道")
+
+
 async def search_areas(session: AsyncSession, query: str, *, limit: int = 8) -> list[AreaView]:
     """Areas whose name matches: exact before prefix, places with elections first, then
-    higher levels; by index range. With no match, names one typo away (pinyin)."""
+    higher levels; by index range. A division code names its place; a path of names
+    (杭州市西湖区, 浙江杭州西湖区三墩镇) names the last place inside the ones before it.
+    With no match, names one typo away (pinyin)."""
+    code = unicodedata.normalize("NFKC", query).strip()
+    if _CODE.fullmatch(code):
+        area = await get_area(session, code)
+        return [area] if area else []
     wanted = query_key(query)
     if wanted is None:
         return []
     found = await _ranked_areas(session, wanted, limit)
-    if found or KeyKind.pinyin not in wanted.kinds:
+    if found:
         return found
+    if KeyKind.hanzi in wanted.kinds:
+        return await _by_path(session, wanted.key, limit)
     variants = typo_variants(wanted.key)
     if not variants:
         return []
@@ -184,6 +200,55 @@ async def _ranked_areas(session: AsyncSession, wanted: QueryKey, limit: int) -> 
     )
     result = await session.execute(select(Area, keys.c.rank).join(keys, keys.c.code == Area.code))
     return await _best(session, list(result), limit)
+
+
+async def _by_path(session: AsyncSession, key: str, limit: int) -> list[AreaView]:
+    """杭州市西湖区 -> the 西湖区 inside 杭州市. The last place is looked up by its exact
+    name keys (each tail of ``key``, with or without a generic ending), then its
+    ancestors by primary key, a level at a time; the head must spell some of them in
+    order, each whole or bare (杭州 for 杭州市). Index look-ups only."""
+    heads: dict[str, list[str]] = {}
+    for cut in range(2, len(key) - 1):
+        for ending in _LEAF_ENDINGS:
+            heads.setdefault(key[cut:] + ending, []).append(key[:cut])
+    if not heads:
+        return []
+    leaves = list(
+        await session.execute(
+            select(Area, AreaSearchKey.key)
+            .join(AreaSearchKey, AreaSearchKey.area_code == Area.code)
+            .where(AreaSearchKey.kind == KeyKind.hanzi, AreaSearchKey.key.in_(bounded(heads)))
+            .limit(RANKED_AREAS)
+        )
+    )
+    known: dict[str, Area] = {}
+    wanted = {area.parent_code for area, _ in leaves if area.parent_code}
+    while wanted:
+        rows = await session.scalars(select(Area).where(Area.code.in_(sorted(wanted))))
+        known.update((area.code, area) for area in rows)
+        wanted = {a.parent_code for a in known.values() if a.parent_code} - known.keys()
+    found = []
+    for area, leaf in leaves:
+        chain: list[str] = []
+        parent = known.get(area.parent_code or "")
+        while parent is not None:
+            if parent.name not in PLACEHOLDER_NAMES:
+                chain.insert(0, simplified(parent.name))
+            parent = known.get(parent.parent_code or "")
+        if any(_spells(head, chain) for head in heads[leaf]):
+            found.append((area, 0))
+    return await _best(session, found, limit)
+
+
+def _spells(head: str, names: list[str]) -> bool:
+    """Whether ``head`` is some of ``names`` in order, each whole or bare."""
+    if not head:
+        return True
+    return any(
+        head.startswith(form) and _spells(head[len(form) :], names[index + 1 :])
+        for index, name in enumerate(names)
+        for form in {name, bare_name(name)}
+    )
 
 
 async def _best(session: AsyncSession, rows: list[Any], limit: int) -> list[AreaView]:
