@@ -109,7 +109,11 @@ async def test_an_ambiguous_name_offers_a_button_per_place(db_url: str, language
     offer = await chat.say("/setdate 西湖区 2026-12-16 confirmed 区选委会公告", user=ALICE,
                            language=language)  # fmt: skip
     assert WHICH[language] in texts(offer)
-    assert sorted(labels(offer)) == ["江西省 › 南昌市 › 西湖区", "浙江省 › 杭州市 › 西湖区"]
+    pinyin = " Xīhú Qū" if language == EN else ""  # beside the characters for English readers
+    assert sorted(labels(offer)) == [
+        f"江西省 › 南昌市 › 西湖区{pinyin}",
+        f"浙江省 › 杭州市 › 西湖区{pinyin}",
+    ]
     assert sorted(payloads(offer)) == ["sd:330106", "sd:360103"]
     assert all(len(payload.encode()) <= 64 for payload in payloads(offer))
     assert (await _election(app, "330106")).status == "announced"  # nothing recorded yet
@@ -142,8 +146,8 @@ LATE_ROLL = {
 LATE_OFFICIAL = {
     EN: "Warning, Election Law Art. 32: “Official candidate list published” on December 15, "
     "2026 is 5 days before election day; the law asks for at least 7.",
-    ZH: "注意（《选举法》第三十二条）：“公布正式代表候选人名单”定在 2026年12月15日，距选举日只有 5 日；"
-    "法律要求至少提前 7 日。",
+    ZH: "注意（《选举法》第三十二条）：“公布正式代表候选人名单”定在 2026年12月15日，"
+    "距选举日只有 5 日；法律要求至少提前 7 日。",
 }
 AFTER = {
     EN: "“Nominees' list published” on December 21, 2026 would come after election day, "
