@@ -13,6 +13,7 @@ import pytest
 from bot.adapters.web import WebAdapter, WebOptions
 from bot.app import App, build_app
 from bot.core.ephemeral import MemoryEphemeral
+from bot.core.limits import Limits
 from handlers.policy import Policy, ReportSetup
 from storage.crypto import ModeratorKeys, generate
 from storage.dataset import load_dataset, read_packaged
@@ -39,9 +40,11 @@ async def web_app(url: str, keys: ModeratorKeys, clock: Clock) -> App:
         clock=lambda: FIXED_NOW,
         reports=ReportSetup(keys=keys, hasher=ReceiptHasher(b"s" * 16, time_cost=1, memory_kib=8)),
     )
+    # Tests send faster than any person; the core's own limit is tested where it is named.
     app = await build_app(
-        url, TEST_KEY, migrate=False, policy=policy, ephemeral=MemoryEphemeral(clock)
-    )
+        url, TEST_KEY, migrate=False, policy=policy, ephemeral=MemoryEphemeral(clock),
+        limits=Limits(burst=100_000, per_minute=100_000),
+    )  # fmt: skip
     async with unit_factory(app.engine)() as unit:
         await load_dataset(unit.session, read_packaged())
     return app
