@@ -10,6 +10,7 @@ too large) shows the page again with a notice, and sends nothing to the core.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -184,8 +185,9 @@ class Routes:
             self._set_cookie(response, sid)
             return response
         response = self._render(request, session)
-        # Viewing is activity too; a notice is shown once.
-        await self._sessions.save(sid, replace(session, notice=None))
+        # Viewing is activity too (written back once a minute at most); a notice is shown once.
+        if session.stale(time.time()):
+            await self._sessions.save(sid, replace(session, notice=None))
         return response
 
     def _set_cookie(self, response: web.StreamResponse, sid: str) -> None:

@@ -85,5 +85,5 @@ def latest_buttons(entries: tuple[Entry, ...]) -> ButtonRows:
 
 def asks_for_photo(entries: tuple[Entry, ...]) -> bool:
     """The latest reply asks for a photo: the page offers an upload field."""
-    replies = [entry.reply for entry in entries if not entry.mine]
-    return bool(replies) and replies[-1].asks_for_photo
+    replies = [entry.data for entry in entries if not entry.mine]
+    return bool(replies) and bool(replies[-1].get("asks_for_photo"))

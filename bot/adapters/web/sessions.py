@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,17 +25,28 @@ from bot.core.sealing import seal, unseal
 ID_BYTES = 16
 #: The secret outlives every session: at most until the store (this process) ends.
 SECRET_SECONDS = 400 * 24 * 3600.0
-#: Entries kept on the page; older ones are forgotten.
-KEPT_ENTRIES = 40
+#: Bubbles kept on the page (a few turns); older ones are forgotten.
+KEPT_ENTRIES = 16
+#: A page view counts as activity, but is written back at most this often (seconds).
+TOUCH_EVERY = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One bubble: the user's words (``mine``) or a reply, and the turn it belongs to."""
+    """One bubble: the user's words (``mine``) or a reply, and the turn it belongs to.
+    The reply stays in its JSON form until a page shows it."""
 
     mine: bool
-    reply: Reply
     turn: int
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, mine: bool, turn: int, reply: Reply) -> Entry:
+        return cls(mine, turn, reply.to_json())
+
+    @property
+    def reply(self) -> Reply:
+        return Reply.from_json(self.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +57,20 @@ class Session:
     turns: int = 0
     #: A message of the page's own for the next view (a msgid), shown once.
     notice: str | None = None
+    #: When the session was last written (``time.time()``).
+    touched: float = 0.0
 
     def with_turn(self, said: Reply | None, replies: list[Reply]) -> Session:
         turn = self.turns + 1
-        new = ([Entry(True, said, turn)] if said is not None else []) + [
-            Entry(False, reply, turn) for reply in replies
+        new = ([Entry.of(True, turn, said)] if said is not None else []) + [
+            Entry.of(False, turn, reply) for reply in replies
         ]
         kept = (*self.entries, *new)[-KEPT_ENTRIES:]
         return replace(self, entries=kept, turns=turn)
+
+    def stale(self, now: float) -> bool:
+        """A page view should write the session back (its time without activity restarts)."""
+        return self.notice is not None or now - self.touched >= TOUCH_EVERY
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,13 +78,14 @@ class Session:
             "language": self.language,
             "turns": self.turns,
             "notice": self.notice,
-            "entries": [[e.mine, e.turn, e.reply.to_json()] for e in self.entries],
+            "touched": self.touched,
+            "entries": [[e.mine, e.turn, e.data] for e in self.entries],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Session:
         entries = tuple(
-            Entry(bool(mine), Reply.from_json(reply), int(turn))
+            Entry(bool(mine), int(turn), dict(reply))
             for mine, turn, reply in data.get("entries", [])
         )
         return cls(
@@ -75,6 +94,7 @@ class Session:
             entries=entries,
             turns=int(data.get("turns", 0)),
             notice=data.get("notice"),
+            touched=float(data.get("touched", 0.0)),
         )
 
 
@@ -135,7 +155,8 @@ class Sessions:
     async def save(self, sid: str, session: Session) -> None:
         """Store ``session``; its time without activity starts again."""
         slot, key = await self._where(sid)
-        await self._store.put(slot, seal(key, session.to_json()).encode(), self.ttl)
+        touched = replace(session, touched=time.time())
+        await self._store.put(slot, seal(key, touched.to_json()).encode(), self.ttl)
 
     async def forget(self, sid: str) -> None:
         slot, _ = await self._where(sid)
