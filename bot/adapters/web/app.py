@@ -25,7 +25,7 @@ from aiohttp.typedefs import Middleware
 from bot.adapters.web import strings
 from bot.adapters.web.adapter import PLATFORM, WebAdapter
 from bot.adapters.web.language import NAMES, TAGS, from_header, other
-from bot.adapters.web.render import asks_for_photo, bubbles, latest_buttons
+from bot.adapters.web.render import asks_for_photo, bubble, latest_buttons, shown
 from bot.adapters.web.security import add_headers, cookie_options, onion_refusal, same_token
 from bot.adapters.web.sessions import Ids, Session, valid_id
 from bot.adapters.web.uploads import Problem, read_upload
@@ -155,23 +155,33 @@ class Routes:
         language = session.language
         _ = self._adapter.catalogs.gettext(language)
         options = self._adapter.options
-        shown = notice or session.notice
+        said = notice or session.notice
         context = {
             "lang": TAGS[language],
             "t": _words(self._adapter, language),
             "csrf": session.csrf,
-            "bubbles": bubbles(session.entries),
+            "bubbles": shown(session.entries),
             "buttons": latest_buttons(session.entries),
             "asks_for_photo": asks_for_photo(session.entries),
-            "notice": _(shown).format(
+            "notice": _(said).format(
                 minutes=options.session_minutes, size=options.max_upload_bytes // (1024 * 1024)
             )
-            if shown
+            if said
             else None,
             "switch": {"code": other(language), "name": NAMES[other(language)]},
             "switch_lang": TAGS[other(language)],
         }
         return aiohttp_jinja2.render_template("chat.html", request, context, status=status)
+
+    def _renderer(self, request: web.Request, session: Session) -> Callable[[bool, Reply], str]:
+        """Renders one bubble with the page's template, in the session's language."""
+        words = _words(self._adapter, session.language)
+        macro = aiohttp_jinja2.get_env(request.app).get_template("text.html").module.bubble  # type: ignore[attr-defined]
+
+        def render(mine: bool, reply: Reply) -> str:
+            return str(macro(bubble(mine, reply), words))
+
+        return render
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         sid = request.cookies.get(COOKIE)
@@ -215,7 +225,7 @@ class Routes:
             session = step.session
             if step.event is not None:
                 replies = await self._adapter.turn(step.event)
-                session = session.with_turn(step.said, replies)
+                session = session.with_turn(step.said, replies, self._renderer(request, session))
             await self._sessions.save(sid, replace(session, notice=None))
         return _see_other(LATEST)
 

@@ -1,5 +1,8 @@
-"""Replies as the page shows them: lines of styled pieces for the templates, which
-escape every piece (autoescape; nothing here is ever marked safe).
+"""Replies as the page shows them: lines of styled pieces for the template that
+escapes every piece (``templates/text.html``, autoescape). Each bubble is rendered
+once, when its turn is taken, and kept in the sealed session as HTML: the page joins
+those instead of rendering every bubble again on every view. Only that output of our
+own template is ever marked safe; no text a user or the database gave is.
 
 A line that is nothing but one ``code`` span is something to keep (a report's
 receipt): the page shows it large and selectable, with a reminder to write it down.
@@ -11,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from bot.adapters.web.sessions import Entry
 from bot.core.markup import Span, Text
-from bot.core.replies import ButtonRows
+from bot.core.replies import ButtonRows, Reply
 
 #: Links that leave the page only for the web, never for a script or data.
 SCHEMES = ("http", "https")
@@ -28,12 +33,28 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Bubble:
+    """One bubble for the template that renders it (``templates/text.html``)."""
+
     mine: bool
     lines: tuple[Line, ...]
     #: What a picture of the reply shows (the page shows no pictures of replies).
     picture: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A bubble on the page: its HTML, made by the autoescaping template when the turn
+    was taken and sealed in the session since; nothing a user sent is in it unescaped."""
+
+    mine: bool
+    html: Markup
     #: The first bubble of the latest turn: the page's ``#latest`` anchor.
     latest: bool = False
+
+
+def bubble(mine: bool, reply: Reply) -> Bubble:
+    picture = (reply.image_alt or "…") if reply.image is not None else None
+    return Bubble(mine, lines(reply.text), picture)
 
 
 def lines(text: Text) -> tuple[Line, ...]:
@@ -59,17 +80,13 @@ def _keepsake(pieces: list[Span]) -> bool:
     return len(shown) == 1 and shown[0].style == "code"
 
 
-def bubbles(entries: tuple[Entry, ...]) -> list[Bubble]:
+def shown(entries: tuple[Entry, ...]) -> list[Shown]:
     latest_turn = entries[-1].turn if entries else None
-    shown: list[Bubble] = []
-    anchored = False
+    out: list[Shown] = []
     for entry in entries:
-        latest = entry.turn == latest_turn and not anchored
-        anchored = anchored or latest
-        reply = entry.reply
-        picture = (reply.image_alt or "…") if reply.image is not None else None
-        shown.append(Bubble(entry.mine, lines(reply.text), picture, latest))
-    return shown
+        latest = entry.turn == latest_turn and not any(s.latest for s in out)
+        out.append(Shown(entry.mine, Markup(entry.html), latest))
+    return out
 
 
 def latest_buttons(entries: tuple[Entry, ...]) -> ButtonRows:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,10 +40,8 @@ class Entry:
     mine: bool
     turn: int
     data: dict[str, Any]
-
-    @classmethod
-    def of(cls, mine: bool, turn: int, reply: Reply) -> Entry:
-        return cls(mine, turn, reply.to_json())
+    #: The bubble's HTML, rendered (escaped) by the page's template when it was added.
+    html: str = ""
 
     @property
     def reply(self) -> Reply:
@@ -60,11 +59,14 @@ class Session:
     #: When the session was last written (``time.time()``).
     touched: float = 0.0
 
-    def with_turn(self, said: Reply | None, replies: list[Reply]) -> Session:
+    def with_turn(
+        self, said: Reply | None, replies: list[Reply], render: Callable[[bool, Reply], str]
+    ) -> Session:
+        """The turn added; ``render`` makes a bubble's HTML (mine or not, reply)."""
         turn = self.turns + 1
-        new = ([Entry.of(True, turn, said)] if said is not None else []) + [
-            Entry.of(False, turn, reply) for reply in replies
-        ]
+        shown = [(True, said)] if said is not None else []
+        shown += [(False, reply) for reply in replies]
+        new = [Entry(mine, turn, reply.to_json(), render(mine, reply)) for mine, reply in shown]
         kept = (*self.entries, *new)[-KEPT_ENTRIES:]
         return replace(self, entries=kept, turns=turn)
 
@@ -79,14 +81,14 @@ class Session:
             "turns": self.turns,
             "notice": self.notice,
             "touched": self.touched,
-            "entries": [[e.mine, e.turn, e.data] for e in self.entries],
+            "entries": [[e.mine, e.turn, e.data, e.html] for e in self.entries],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Session:
         entries = tuple(
-            Entry(bool(mine), int(turn), dict(reply))
-            for mine, turn, reply in data.get("entries", [])
+            Entry(bool(mine), int(turn), dict(reply), str(html))
+            for mine, turn, reply, html in data.get("entries", [])
         )
         return cls(
             csrf=str(data["csrf"]),
