@@ -42,6 +42,11 @@ class App:
     dispatcher: Dispatcher[StoreUnit]
 
     @property
+    def ephemeral(self) -> Ephemeral:
+        """Where values that must never reach a disk live (drafts, counters, web sessions)."""
+        return self.dispatcher.ephemeral
+
+    @property
     def cursors(self) -> CursorStore:
         """Where adapters keep their place in their platform's stream."""
         return Cursors(self.engine)
@@ -55,7 +60,9 @@ class App:
         return [(name, _(description)) for name, description in HELP if name in known]
 
     def sink_for(self, adapter: Adapter) -> EventSink:
-        """Where ``adapter`` delivers: handle the event, send replies, acknowledge buttons."""
+        """Where ``adapter`` delivers: handle the event, send replies, acknowledge buttons.
+        The adapter's capabilities reach the handlers of its events."""
+        self.dispatcher.capabilities[adapter.platform] = adapter.capabilities
 
         async def sink(event: Event) -> None:
             async def send(reply: Reply) -> None:

@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -87,6 +87,41 @@ class Settings(BaseSettings):
     #: Days a closed report is kept, and days an unused receipt keeps working.
     closed_report_days: int = 180
     receipt_days: int = 90
+
+    # The web chat (docs/WEB.md)
+    #: ``host:port`` the web chat listens on; unset, there is no web chat.
+    web_listen: str | None = None
+    #: Refuse every request whose Host is not ``web_onion_name`` (and tor2web proxies).
+    web_onion_only: bool = False
+    #: The onion service's name (``<56 characters>.onion``).
+    web_onion_name: str | None = None
+    #: The page is reached over HTTPS (a reverse proxy): the session cookie is Secure.
+    web_https: bool = False
+    #: A web session is forgotten after this many minutes without a request.
+    web_session_minutes: int = 30
+    #: Messages and presses one web session may send in a minute.
+    web_session_per_minute: int = 30
+    #: Messages and presses, and new sessions, all web users together may send in a minute.
+    web_global_per_minute: int = 3000
+    #: The largest photo upload, in KiB (the report flow refuses photos over 10 MB).
+    web_max_upload_kib: int = 10 * 1024
+
+    @field_validator("web_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, colon, port = value.strip().rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("CANDIBOT_WEB_LISTEN must be host:port, e.g. 127.0.0.1:8090")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _onion(self) -> Settings:
+        name = (self.web_onion_name or "").strip().lower()
+        if self.web_onion_only and not (name.endswith(".onion") and len(name) > 6):
+            raise ValueError("CANDIBOT_WEB_ONION_ONLY needs CANDIBOT_WEB_ONION_NAME=<name>.onion")
+        return self
 
     @classmethod
     def settings_customise_sources(

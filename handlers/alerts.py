@@ -37,6 +37,10 @@ PLACE_HINT = N_(
     "code, or send /subscribe alone to choose from a list."
 )
 NONE_FOLLOWED = N_("You follow no place. Send /subscribe and the name of your district.")
+UNREACHABLE = N_(
+    "Alerts cannot reach this chat once you leave it. To follow a place, use the bot on "
+    "Telegram or Matrix; here, /elections shows the dates whenever you ask."
+)
 
 
 def offer(ctx: Ctx, area_code: str) -> list[Button]:
@@ -45,6 +49,8 @@ def offer(ctx: Ctx, area_code: str) -> list[Button]:
 
 @router.command("subscribe", description=DESCRIPTIONS["subscribe"])
 async def subscribe_command(ctx: Ctx) -> Reply:
+    if not ctx.capabilities.reaches_later:
+        return Reply.of(ctx._(UNREACHABLE))
     query = command_args(ctx)
     if query:
         return await _subscribe_to(ctx, query)
@@ -110,6 +116,8 @@ async def _follow(ctx: Ctx, area: AreaView) -> Reply:
             area=area.name,
         )  # fmt: skip
         return Reply.of(note, (await _drill(ctx, area.code, 0)).buttons)
+    if not ctx.capabilities.reaches_later:  # the one place a subscription is made
+        return Reply.of(ctx._(UNREACHABLE))
     chat = ctx.event.chat
     session = ctx.unit.session
     followed = {code for code, _ in await areas_of(session, chat.platform, chat.id)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from bot.core.context import Prep
@@ -281,6 +282,7 @@ def ask_photos(ctx: Ctx, count: int) -> Reply:
         return Reply.of(
             ctx._("Send a photo, or press the button when you are done."),
             [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+            asks_for_photo=True,
         )
     text = (
         fmt(
@@ -293,7 +295,7 @@ def ask_photos(ctx: Ctx, count: int) -> Reply:
         else fmt(ctx._("Photo {count} of {max} added."), count=str(count), max=str(MAX_PHOTOS))
     )
     label_ = ctx._("Continue without photos") if count == 0 else ctx._("Done with photos")
-    return Reply.of(text, [[Button(label_, "rptp:done")], _cancel_row(ctx)])
+    return Reply.of(text, [[Button(label_, "rptp:done")], _cancel_row(ctx)], asks_for_photo=True)
 
 
 @router.before(step=PHOTOS)
@@ -309,6 +311,11 @@ async def clean_photo(prep: Prep) -> object:
 
 @router.step(PHOTOS, media=True)
 async def photo_sent(ctx: Ctx) -> Reply:
+    # Every answer at this step still asks for a photo (an upload field on the web).
+    return replace(await _photo_answer(ctx), asks_for_photo=True)
+
+
+async def _photo_answer(ctx: Ctx) -> Reply:
     event = ctx.event
     draft = _draft(ctx)
     photos: list[list[str]] = list(draft.get("photos", []))

@@ -22,6 +22,10 @@ WRONG_CHAT = N_(
     "Moderator commands work only in a private chat with the bot or in the moderators' room."
 )
 PRIVATE_ONLY = N_("Reports are shown only in a private chat with the bot: send /queue there.")
+NOT_ON_THIS_PLATFORM = N_(
+    "Moderation is not done from the web chat: moderators use Matrix or Telegram, where "
+    "their accounts are their own."
+)
 
 #: How the audit log names anyone refused who is not staff. Not a pseudonym: that is
 #: the key of their language preference, and with the entry's time it would say who
@@ -59,6 +63,12 @@ async def _refuse(ctx: Ctx, actor: str, what: str, message: str, **detail: str) 
     return Reply.of(ctx._(message))
 
 
+async def _not_here(ctx: Ctx, what: str) -> Reply:
+    """The refusal on a platform that moderates nothing; no role is looked up, since
+    nobody's account there is anybody's for long."""
+    return await _refuse(ctx, CITIZEN, what, NOT_ON_THIS_PLATFORM, platform=ctx.event.chat.platform)
+
+
 async def _here(ctx: Ctx, what: str, reports: bool) -> str | Reply:
     where = place(ctx)
     if where is None:  # the group's id stays out of the log: it may say whose group
@@ -71,13 +81,18 @@ async def _here(ctx: Ctx, what: str, reports: bool) -> str | Reply:
 async def moderator(ctx: Ctx, what: str, *, reports: bool = False) -> str | Reply:
     """The caller's identity if they moderate now and here; otherwise the refusal to
     send, already audited. ``reports``: the call shows or acts on a decrypted report,
-    which only a private chat may receive (a room has members the report never chose)."""
+    which only a private chat may receive (a room has members the report never chose).
+    A platform whose accounts do not last (the web chat) moderates nothing, whoever asks."""
+    if not ctx.capabilities.moderation:
+        return await _not_here(ctx, what)
     if not (await roles(ctx)).is_moderator:
         return await _refuse(ctx, CITIZEN, what, NOT_ALLOWED)
     return await _here(ctx, what, reports)
 
 
 async def admin(ctx: Ctx, what: str) -> str | Reply:
+    if not ctx.capabilities.moderation:
+        return await _not_here(ctx, what)
     held = await roles(ctx)
     if not held.is_admin:
         return await _refuse(ctx, identity(ctx) if held.is_moderator else CITIZEN, what,

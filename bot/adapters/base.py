@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.core.capabilities import Capabilities
 from bot.core.events import ButtonAction, ChatRef, Event
 from bot.core.replies import Reply
+
+__all__ = ["Adapter", "Capabilities", "EventSink", "Undeliverable"]
 
 #: Where an adapter delivers events. Awaiting it returns once the event has been
 #: handled and its replies sent, so an adapter may confirm the update afterwards.
@@ -30,18 +32,6 @@ class Undeliverable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.gone = gone
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    #: Buttons the user taps (True), or numbered options the user answers (False).
-    inline_buttons: bool
-    #: Renders bold, italics, code and links.
-    rich_text: bool
-    #: Can hand incoming photos to the core.
-    photos: bool
-    #: The longest message the platform takes; longer replies are split.
-    max_text_chars: int
 
 
 class Adapter(ABC):

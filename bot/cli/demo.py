@@ -1,9 +1,13 @@
-"""``candibot demo``: the bot in this terminal, on a fresh SQLite file with demo data."""
+"""``candibot demo``: the bot in this terminal (or, with ``--web``, in a browser on
+127.0.0.1), on a fresh SQLite file with demo data."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import secrets
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -14,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
+from bot.adapters.base import Adapter, EventSink
 from bot.adapters.console import ConsoleAdapter
-from bot.app import app_from_settings
+from bot.app import App, app_from_settings
 from bot.config import Settings, load_identity_key
 
 LANG_HINTS = {"zh": "zh-hans", "en": "en"}
@@ -36,6 +41,11 @@ def register(commands: Any) -> None:
         "--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
         help="pretend it is this day, 09:30 in China: dates, deadlines and reminders follow",
     )  # fmt: skip
+    demo.add_argument(
+        "--web", action="store_true",
+        help="serve the web chat on 127.0.0.1 instead of chatting in this terminal",
+    )  # fmt: skip
+    demo.add_argument("--port", type=int, default=8090, help="the web chat's port (default 8090)")
     demo.set_defaults(run=demo_command)
 
 
@@ -48,6 +58,52 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
         if make_url(url).get_backend_name() == "sqlite" and database:
             settings = settings.model_copy(update={"identity_key_file": Path(database + ".key")})
     return load_identity_key(settings)
+
+
+def _console(args: argparse.Namespace) -> ConsoleAdapter:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("candibot demo: type /start, or a name. Ctrl-D quits.", file=sys.stderr)
+    return ConsoleAdapter(
+        sys.stdin.buffer,
+        sys.stdout,
+        user_id=args.user,
+        language=LANG_HINTS.get(args.lang or ""),
+        prompt=interactive,
+    )
+
+
+def _web(args: argparse.Namespace, settings: Settings, app: App) -> Adapter:
+    from bot.adapters.web import WebAdapter, WebOptions
+
+    local = settings.model_copy(
+        update={"web_listen": f"127.0.0.1:{args.port}", "web_onion_only": False}
+    )
+    options = WebOptions.from_settings(local)
+    assert options is not None
+    return WebAdapter(options, app.ephemeral)
+
+
+async def _serve(adapter: Adapter, sink: EventSink) -> None:
+    """Run ``adapter``; a web chat says where to open it, and stops at Ctrl-C or SIGTERM."""
+    from bot.adapters.web import WebAdapter
+
+    if not isinstance(adapter, WebAdapter):
+        await adapter.run(sink)
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, lambda: loop.create_task(adapter.stop()))
+    running = asyncio.create_task(adapter.run(sink))
+    ready = asyncio.create_task(adapter.ready.wait())
+    await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if ready.done():
+        print(f"candibot demo: open http://127.0.0.1:{adapter.port}/ in a browser "
+              "(demo data). Ctrl-C stops.", file=sys.stderr)  # fmt: skip
+    else:
+        ready.cancel()
+    await running
 
 
 def _morning_of(day: date) -> Callable[[], datetime]:
@@ -98,16 +154,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 elif role != "citizen":
                     print(f"candibot: unknown role {role!r}", file=sys.stderr)
                     return 2
-            interactive = sys.stdin.isatty()
-            if interactive:
-                print("candibot demo: type /start, or a name. Ctrl-D quits.", file=sys.stderr)
-            adapter = ConsoleAdapter(
-                sys.stdin.buffer,
-                sys.stdout,
-                user_id=args.user,
-                language=LANG_HINTS.get(args.lang or ""),
-                prompt=interactive,
-            )
+            adapter = _web(args, settings, app) if args.web else _console(args)
             # Alerts and announcements reach this terminal as they would a chat; so do
             # the reminders due on the demo's day.
             reminders = reminder_schedule(app.engine, settings, now=clock)
@@ -116,7 +163,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             await pump.once()
             pump.start()
             try:
-                await adapter.run(app.sink_for(adapter))
+                await _serve(adapter, app.sink_for(adapter))
             finally:
                 await reminders.stop()
                 await pump.stop()

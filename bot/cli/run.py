@@ -27,7 +27,7 @@ AdapterFactory = Callable[[App], Adapter | None]
 
 
 def register(commands: Any) -> None:
-    run = commands.add_parser("run", help="run every configured adapter (Telegram, Matrix)")
+    run = commands.add_parser("run", help="run every configured adapter (Telegram, Matrix, web)")
     run.set_defaults(run=run_command)
     uses_database(run)
 
@@ -41,6 +41,9 @@ def adapter_factories() -> list[AdapterFactory]:
     from bot.adapters.matrix import from_environment as matrix
 
     factories.append(lambda app: matrix(app.cursors))
+    from bot.adapters.web import from_environment as web_chat
+
+    factories.append(web_chat)
     return factories
 
 
@@ -70,8 +73,8 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         adapters = [a for a in (factory(app) for factory in adapter_factories()) if a]
         if not adapters:
             print(
-                "candibot: no adapter is configured: set CANDIBOT_TELEGRAM_TOKEN, or "
-                "CANDIBOT_MATRIX_HOMESERVER and CANDIBOT_MATRIX_USER",
+                "candibot: no adapter is configured: set CANDIBOT_TELEGRAM_TOKEN, "
+                "CANDIBOT_MATRIX_HOMESERVER and CANDIBOT_MATRIX_USER, or CANDIBOT_WEB_LISTEN",
                 file=sys.stderr,
             )
             return 2

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from bot.core import redaction
+from bot.core.capabilities import EVERYTHING, Capabilities
 from bot.core.events import Event
 from bot.core.i18n import Catalogs, Gettext
 from bot.core.ports import Ephemeral
@@ -45,6 +46,8 @@ class Context(Generic[U]):
     ephemeral: Ephemeral | None = None
     #: What the router's preparer for this event computed before the transaction.
     prepared: object = None
+    #: What the event's platform can do and may be used for.
+    capabilities: Capabilities = EVERYTHING
     language_changed: bool = field(default=False, init=False)
     #: Something secret was handled (``protect``): the replies never reach a disk.
     sensitive: bool = field(default=False, init=False)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from bot.core import redaction
+from bot.core.capabilities import EVERYTHING, Capabilities
 from bot.core.context import Context, Prep, as_list
 from bot.core.ephemeral import DraftSlot, ForwardKeys, MemoryEphemeral
 from bot.core.events import ButtonAction, Command, Event, PhotoMessage, TextMessage
@@ -89,6 +90,8 @@ class Dispatcher(Generic[U]):
         self._limiter = RateLimiter(self.ephemeral, limits or Limits())
         self._scrub = scrub
         self._kept = KeptReplies(self.ephemeral, units, self._turn, private_ttl.total_seconds())
+        #: What each platform's adapter declared it can do (``bot.app.App.sink_for``).
+        self.capabilities: dict[str, Capabilities] = {}
         redaction.install()
 
     async def handle(self, event: Event, send: Send) -> None:
@@ -145,6 +148,7 @@ class Dispatcher(Generic[U]):
                     event, user, language, unit, self._catalogs, self._config,
                     daily_sender=tag, previous=state, state=state,
                     ephemeral=self.ephemeral, prepared=prepared,
+                    capabilities=self.capabilities.get(event.chat.platform, EVERYTHING),
                 )  # fmt: skip
                 replies = await self._route(ctx)
                 await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)

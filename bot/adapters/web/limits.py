@@ -1,0 +1,39 @@
+"""Two budgets a minute, counted in the ``Ephemeral`` store: one per session, and one for
+everyone together (which also bounds how many sessions are made). The core's own
+per-sender limit still applies behind them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.core.ports import Ephemeral
+
+WINDOW = 60.0
+
+
+class WebLimits:
+    def __init__(
+        self,
+        store: Ephemeral,
+        *,
+        per_session: int,
+        globally: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._per_session = per_session
+        self._globally = globally
+        self._clock = clock
+
+    async def _within(self, name: str, limit: int) -> bool:
+        window = int(self._clock() // WINDOW)
+        return await self._store.incr(f"web:rate:{name}:{window}", 2 * WINDOW) <= limit
+
+    async def globally(self) -> bool:
+        """One more request or new session of anyone; False once the minute's budget is spent."""
+        return await self._within("all", self._globally)
+
+    async def for_session(self, chat_id: str) -> bool:
+        """One more message or press of the session known to the core as ``chat_id``."""
+        return await self._within(f"chat:{chat_id}", self._per_session)

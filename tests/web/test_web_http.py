@@ -1,0 +1,216 @@
+"""The web chat over HTTP: headers, Post/Redirect/Get, CSRF, expiry, uploads, limits,
+onion-only, and that neither a log line nor a row holds who the client is."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.web import strings
+from bot.app import App
+from bot.core.i18n import Catalogs
+from bot.core.limits import SLOW_DOWN
+from storage.crypto import ModeratorKeys, decrypt
+from storage.models import Base, Report, ReportAttachment
+from tests.helpers import Clock
+from tests.telegram.conftest import gps_jpeg
+from tests.web.client import WebClient
+from tests.web.conftest import serving
+
+EN = {"Accept-Language": "en-GB,en;q=0.9"}
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+ONION = "candibotexampleonionaddressxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+_ = Catalogs().gettext("en")
+RECEIPT = re.compile(r"\d{4} \d{4} \d{4} \d{4}")
+
+
+async def to_photos(client: WebClient) -> None:
+    """From /report to the photo step."""
+    assert "rpt:go" in (await client.say("/report")).payloads
+    await client.press("rpt:go")
+    await client.press("rptc:threatening_calls")
+    await client.press("rpta:")
+    await client.press("rptw:this_week")
+    page = await client.say("昨天晚上有人打电话威胁我的家人，要求我退出选举。")
+    assert 'type="file"' in page.html
+
+
+async def test_every_response_carries_the_security_headers(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        page = await client.get()
+        css = await client.get("/static/chat.css")
+        missing = await client.get("/nowhere")
+    for response in (page, css, missing):
+        headers = response.headers
+        assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "aiohttp" not in headers.get("Server", "")
+    assert page.headers["Cache-Control"] == "no-store"
+    cookie = page.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    assert "Expires" not in cookie and "Max-Age" not in cookie  # gone with the browser
+
+
+async def test_the_cookie_is_secure_behind_https(app: App) -> None:
+    async with serving(app, https=True) as web, WebClient(web.port or 0) as client:
+        page = await client.get()
+    assert "Secure" in page.headers["Set-Cookie"]
+
+
+async def test_a_message_is_answered_and_the_post_redirected(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        async with client.session.post(
+            client.base + "/say",
+            data={"csrf": (await client.get()).csrf, "text": "/search zeng lixin"},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+            assert response.headers["Location"] == "/#latest"
+        page = await client.get()
+    assert "曾立新" in page.text and 'id="latest"' in page.html
+
+
+async def test_a_post_without_the_pages_token_is_refused(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        await client.get()
+        refused = await client.post("/say", {"csrf": "forged", "text": "/search zeng lixin"})
+        missing = await client.post("/say", {"text": "/search zeng lixin"})
+        page = await client.get()
+    assert refused.status == missing.status == 403
+    assert _(strings.STALE_FORM) in refused.text
+    assert "曾立新" not in page.text  # the core never saw it
+
+
+async def test_a_post_from_another_site_without_the_cookie_sends_nothing(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        page = await client.post("/say", {"csrf": "x", "text": "/search zeng lixin"})
+    assert page.status == 200 and "曾立新" not in page.text
+    assert _(strings.STALE_FORM) in page.text
+
+
+async def test_an_expired_session_is_forgotten_and_says_so(app: App, clock: Clock) -> None:
+    async with serving(app, session_seconds=600) as web, WebClient(web.port or 0, **EN) as c:
+        await c.say("/search zeng lixin")
+        old = c.cookie
+        token = (await c.get()).csrf
+        clock.now += 601
+        page = await c.post("/say", {"csrf": token, "text": "/search wang"})
+    assert page.status == 200
+    assert _(strings.EXPIRED).format(minutes=10) in page.text
+    assert "曾立新" not in page.text and c.cookie != old
+
+
+async def test_an_oversized_upload_is_refused_and_the_draft_kept(app: App) -> None:
+    cap = 64 * 1024
+    async with serving(app, max_upload_bytes=cap) as web, WebClient(web.port or 0, **EN) as c:
+        await to_photos(c)
+        page = await c.upload(b"\xff\xd8" + bytes(cap + 1))
+        wrong = await c.upload(b"GIF89a", content_type="application/pdf")
+    assert page.status == 413
+    assert _(strings.TOO_LARGE).format(size=0) in page.text
+    assert 'type="file"' in page.html  # still at the photo step
+    assert wrong.status == 415 and _(strings.NOT_A_PHOTO) in wrong.text
+
+
+async def test_a_report_with_a_photo_from_the_web_is_stripped_and_gets_a_receipt(
+    app: App, report_keys: ModeratorKeys
+) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        await to_photos(client)
+        assert "1 of 5" in (await client.upload(gps_jpeg())).text
+        await client.press("rptp:done")
+        await client.press("rptpub:no")
+        page = await client.press("rpts:send")
+    found = RECEIPT.search(page.text)
+    assert found and f'<p class="keepsake"><code tabindex="0">{found.group(0)}' in page.html
+    assert _(strings.KEEPSAKE) in page.text
+    async with app.engine.connect() as connection:
+        report = (await connection.execute(select(Report))).one()
+        attachment = (await connection.execute(select(ReportAttachment))).one()
+    photo = decrypt(report_keys.open_report_key(report.sealed_key), attachment.data)
+    assert b"SpyCam" not in photo and b"IMG_0001" not in photo
+
+
+async def test_a_session_over_its_budget_is_asked_to_slow_down(app: App) -> None:
+    async with serving(app, session_per_minute=2) as web, WebClient(web.port or 0, **ZH) as c:
+        await c.say("/start")
+        await c.say("/help")
+        page = await c.say("/rights")
+    assert page.status == 429
+    assert Catalogs().gettext("zh_CN")(SLOW_DOWN) in page.text
+
+
+async def test_everyone_together_has_a_budget_too(app: App) -> None:
+    async with serving(app, global_per_minute=3) as web, WebClient(web.port or 0, **EN) as c:
+        await c.say("/start")  # a new session, then the message
+        await c.say("/help")
+        page = await c.say("/rights")
+        stranger = await WebClient(web.port or 0, **EN).__aenter__()
+        try:
+            newcomer = await stranger.get()
+        finally:
+            await stranger.session.close()
+    assert page.status == newcomer.status == 429
+    assert _(strings.BUSY) in page.text and _(strings.BUSY) in newcomer.text
+
+
+async def test_onion_only_serves_its_onion_name_and_no_gateway(app: App) -> None:
+    async with serving(app, onion_name=ONION) as web, WebClient(web.port or 0, **EN) as c:
+        onion = await c.get(Host=ONION)
+        other = await c.get(Host="candibot.example.org")
+        address = await c.get()
+        gateway = await c.get(Host=ONION, **{"X-Tor2web": "encrypted"})
+        forwarded = await c.get(Host=ONION, **{"X-Forwarded-For": "198.51.100.7"})
+    assert onion.status == 200
+    for refused in (other, address, gateway, forwarded):
+        assert refused.status == 421
+        assert _(strings.ONION_ONLY) in refused.text
+        assert refused.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_ending_the_session_forgets_it(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as c:
+        await c.say("/search zeng lixin")
+        old = c.cookie
+        ended = await c.post("/end", {"csrf": (await c.get()).csrf})
+        assert c.cookie is None
+        # The old cookie finds nothing any more.
+        c.jar.update_cookies({"candibot": old or ""})
+        again = await c.get()
+    assert ended.status == 200 and _(strings.ENDED) in ended.text
+    assert "曾立新" not in again.text and "Set-Cookie" in again.headers  # a new session
+
+
+async def test_no_log_line_or_row_holds_the_client(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    agent, address = "Distinctive-Agent/9.9 (X11; candibot-test)", "203.0.113.77"
+    headers = {**EN, "User-Agent": agent, "X-Forwarded-For": address, "X-Real-IP": address}
+    async with serving(app) as web, WebClient(web.port or 0, **headers) as client:
+        await client.say("/search zeng lixin")
+        await client.say("/language zh")
+        await to_photos(client)
+        await client.upload(gps_jpeg())
+        await client.press("rptp:done")
+        await client.press("rptpub:no")
+        await client.press("rpts:send")
+        await client.post("/nowhere", {"x": "y"})
+        session_id = client.cookie
+    assert session_id
+    logged = caplog.text + "\n".join(str(r.msg) + repr(r.args) for r in caplog.records)
+    rows = []
+    async with app.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            rows += [repr(tuple(row)) for row in await connection.execute(select(table))]
+    dump = "\n".join(rows)
+    assert "demo-c001" in dump  # the dump holds the data
+    for secret in (address, "127.0.0.1", agent, "Distinctive-Agent", session_id):
+        assert secret not in logged, secret
+        assert secret not in dump, secret
