@@ -66,7 +66,7 @@ PICK = N_("{area}: compare candidates")
 #: "西湖区 3", "西湖区第3选区", "xihu district 3"; alone, "3" or "第3选区".
 _NUMBERED = (
     re.compile(r"(?P<place>.*?)\s*第\s*(?P<number>\d{1,4})\s*(?:号)?\s*选区"),
-    re.compile(r"(?P<place>.*\S)\s+(?:district\s*|no\.?\s*|#)?(?P<number>\d{1,4})", re.I),
+    re.compile(r"(?P<place>.*?\S)\s+(?:district\s*|no\.?\s*|#)?(?P<number>\d{1,4})", re.I),
     re.compile(r"(?P<place>)(?:district\s*|no\.?\s*|#)?(?P<number>\d{1,4})", re.I),
 )
 
