@@ -14,10 +14,12 @@ def build_router() -> Router[StoreUnit]:
         candidates,
         claims,
         common,
+        compare,
         elections,
         incidents,
         intents,
         language,
+        now,
         queue,
         report_answers,
         reports,
@@ -33,7 +35,8 @@ def build_router() -> Router[StoreUnit]:
 
     router: Router[StoreUnit] = Router()
     citizens = (
-        start, language, areas, candidates, elections, topics, rights, incidents, alerts, intents
+        start, language, areas, candidates, elections, now, topics, compare, rights, incidents,
+        alerts, intents,
     )  # fmt: skip
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)

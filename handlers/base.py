@@ -31,3 +31,9 @@ def command_args(ctx: Ctx) -> str:
 def message_text(ctx: Ctx) -> str:
     event = ctx.event
     return event.text.strip() if isinstance(event, TextMessage) else ""
+
+
+def leave_step(ctx: Ctx, step: str) -> None:
+    """A button answered the question asked at ``step``: what is typed next is new."""
+    if ctx.state.step == step:
+        ctx.state = ctx.state.at(None)

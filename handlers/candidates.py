@@ -105,8 +105,7 @@ def render_profile(ctx: Ctx, profile: Profile) -> Reply:
             )
         )
     lines.append(election_line(ctx, item))
-    rules = policy(ctx)
-    if rules.quiet_on_election_day and item.election_day == rules.today():
+    if policy(ctx).quiet(item.election_day):
         lines.append(plain(ctx._(QUIET_NOTE)))
     else:
         lines += platform_lines(ctx, profile) + update_lines(ctx, profile)

@@ -116,6 +116,7 @@ _SUMMARIES_OF_PERSONS = (
     .where(Candidacy.person_id.in_(bindparam("persons", expanding=True)))
     .order_by(Candidacy.id)
 )
+_CANDIDACIES = bindparam("candidacies", type_=Integer(), expanding=True)
 _LATEST = (
     select(
         PlatformPointRevision.point_id,
@@ -125,7 +126,7 @@ _LATEST = (
     )
     .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
     .where(
-        PlatformPoint.candidacy_id == _CANDIDACY,
+        PlatformPoint.candidacy_id.in_(_CANDIDACIES),
         PlatformPointRevision.status == Moderation.approved,
     )
     .group_by(PlatformPointRevision.point_id, PlatformPointRevision.language)
@@ -134,6 +135,7 @@ _LATEST = (
 #: The latest approved wording of each point in each language, with its version count.
 _POINTS = (
     select(
+        PlatformPoint.candidacy_id,
         PlatformPoint.id,
         PlatformPoint.topic,
         PlatformPoint.position,
@@ -306,25 +308,36 @@ async def candidacy_profile(
         return None
     summary = _summary(row)
     person = row[1]
-    chosen: dict[tuple[int, int], PointView] = {}
-    for point_id, topic, position, versions, revision in await session.execute(_POINTS, wanted):
-        slot = (position, point_id)
-        revised = revision.created_at.date() if versions > 1 else None
-        view = PointView(topic, revision.text, revision.language, revised)
-        # Prefer the reader's language; otherwise keep whichever wording exists.
-        if slot not in chosen or revision.language == language:
-            chosen[slot] = view
+    points = (await platforms(session, [candidacy_id], language))[candidacy_id]
     verified = await session.scalar(_VERIFIED, wanted)
     published = await session.scalars(_PUBLISHED, wanted)
     updates = [_update_view(u) for u in published]
     return Profile(
         summary=summary,
         aliases=tuple(person.aliases or ()),
-        points=tuple(chosen[slot] for slot in sorted(chosen)),
+        points=points,
         verified=bool(verified),
         updates=tuple(u for u in updates if u.kind != UpdateKind.link)[:PROFILE_UPDATES],
         links=tuple(u for u in updates if u.kind == UpdateKind.link),
     )
+
+
+async def platforms(
+    session: AsyncSession, candidacy_ids: list[int], language: str
+) -> dict[int, tuple[PointView, ...]]:
+    """Each candidacy's approved platform points in their order, each in ``language``
+    where it has that wording; a candidacy without any has an empty tuple."""
+    chosen: dict[int, dict[tuple[int, int], PointView]] = {i: {} for i in candidacy_ids}
+    rows = await session.execute(_POINTS, {"candidacies": candidacy_ids})
+    for candidacy_id, point_id, topic, position, versions, revision in rows:
+        slot = (position, point_id)
+        revised = revision.created_at.date() if versions > 1 else None
+        view = PointView(topic, revision.text, revision.language, revised)
+        # Prefer the reader's language; otherwise keep whichever wording exists.
+        points = chosen[candidacy_id]
+        if slot not in points or revision.language == language:
+            points[slot] = view
+    return {i: tuple(points[slot] for slot in sorted(points)) for i, points in chosen.items()}
 
 
 def _update_view(update: CandidateUpdate) -> UpdateView:
