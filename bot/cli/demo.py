@@ -7,7 +7,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,6 +50,14 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
     return load_identity_key(settings)
 
 
+#: How long the demo's claim code would work, as a moderator's /verify gives it.
+CLAIM_CODE_LIFE = timedelta(hours=48)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _morning_of(day: date) -> Callable[[], datetime]:
     moment = datetime.combine(day, time(9, 30), tzinfo=ZoneInfo("Asia/Shanghai"))
     return lambda: moment
@@ -59,11 +67,12 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.maintenance import PurgeSchedule, generate_keys
     from bot.reminders import reminder_schedule
+    from storage import claims
     from storage.areas import load_divisions
     from storage.crypto import read_key_file
     from storage.dataset import load_dataset, read_packaged
     from storage.models import Candidacy, StaffRole
-    from storage.roles import add_staff, link_candidate_account
+    from storage.roles import add_staff, roles_of
     from storage.unit import unit_factory
 
     with tempfile.TemporaryDirectory(prefix="candibot-demo-") as scratch:
@@ -81,6 +90,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         clock = _morning_of(args.today) if args.today else None
         app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
+        opening: list[str] = []
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
         try:
@@ -91,10 +101,23 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 if role in ("moderator", "admin"):
                     await add_staff(unit.session, "console", args.user, StaffRole(role))
                 elif role.startswith("candidate:") and role[10:].isdigit():
-                    if await unit.session.get(Candidacy, int(role[10:])) is None:
-                        print(f"candibot: there is no candidate {role[10:]}", file=sys.stderr)
+                    number = int(role[10:])
+                    if await unit.session.get(Candidacy, number) is None:
+                        print(f"candibot: there is no candidate {number}", file=sys.stderr)
                         return 2
-                    await link_candidate_account(unit.session, int(role[10:]), "console", args.user)
+                    held = await roles_of(unit.session, "console", args.user)
+                    if number not in held.candidacy_ids:
+                        # No shortcut to a verified candidacy: the demo plays the
+                        # moderator who hands over a claim code, and claims it visibly.
+                        issued, _ = await claims.issue(
+                            unit.session, number, "demo", (clock or _now)(), CLAIM_CODE_LIFE
+                        )
+                        opening.append(f"/claim {claims.show(issued)}")
+                        print(
+                            f"candibot demo: a moderator gave candidate {number} the claim "
+                            f"code {claims.show(issued)}; the demo sends /claim for you.",
+                            file=sys.stderr,
+                        )
                 elif role != "citizen":
                     print(f"candibot: unknown role {role!r}", file=sys.stderr)
                     return 2
@@ -107,6 +130,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 user_id=args.user,
                 language=LANG_HINTS.get(args.lang or ""),
                 prompt=interactive,
+                opening=opening,
             )
             # Alerts and announcements reach this terminal as they would a chat; so do
             # the reminders due on the demo's day.
