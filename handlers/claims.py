@@ -16,6 +16,7 @@ from handlers.policy import policy
 from handlers.staff import CITIZEN, identity, moderator
 from storage import claims
 from storage.candidates import candidacy_summary
+from storage.roles import remember_candidate_chat
 
 router = new_router()
 
@@ -79,6 +80,9 @@ async def claim_command(ctx: Ctx) -> Reply:
         await auditing.record(ctx, CITIZEN, "refused", "claim_code", "")
         return Reply.of(ctx._(BAD_CODE))
     await auditing.record(ctx, identity(ctx), "claim", "candidacy", candidacy_id)
+    if ctx.event.chat.private:  # where moderators' decisions on its updates will reach it
+        await remember_candidate_chat(ctx.unit.session, sender.platform, sender.id,
+                                      ctx.event.chat.id)  # fmt: skip
     summary = await candidacy_summary(ctx.unit.session, candidacy_id)
     await announce(ctx, NEW_CLAIM, name=summary.name if summary else str(candidacy_id))
     return Reply.of(

@@ -128,11 +128,11 @@ async def answer(ctx: Ctx, intent: str) -> Replies:
         return Reply.of(ctx._(STATUS))
     if intent == "subscribe":
         return Reply.of(ctx._(SUBSCRIBE))
-    return Reply.of(start.help_text(ctx))
+    return Reply.of(await start.help_text(ctx))
 
 
-def not_understood(ctx: Ctx) -> Reply:
-    lines = [plain(ctx._(NOT_UNDERSTOOD)), start.help_text(ctx)]
+async def not_understood(ctx: Ctx) -> Reply:
+    lines = [plain(ctx._(NOT_UNDERSTOOD)), await start.help_text(ctx)]
     return Reply.of(join(lines), start.menu(ctx))
 
 
@@ -144,4 +144,4 @@ async def free_text(ctx: Ctx) -> Replies:
         return await answer(ctx, intent)
     if looks_like_a_name(text):
         return await candidates.search(ctx, text)
-    return not_understood(ctx)
+    return await not_understood(ctx)

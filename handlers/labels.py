@@ -88,6 +88,8 @@ AUDIT_TARGETS: dict[str, str] = {
     "command": N_("command"),
     "election": N_("election"),
     "report": N_("report"),
+    "revision": N_("platform wording"),
+    "update": N_("candidate's update"),
     "staff": N_("staff"),
     "area": N_("area"),
 }

@@ -12,7 +12,14 @@ from handlers import auditing
 from handlers.base import Ctx, command_args, new_router
 from handlers.policy import policy
 from storage.models import StaffRole
-from storage.roles import Roles, add_staff, list_staff, remove_staff, roles_of
+from storage.roles import (
+    Roles,
+    add_staff,
+    list_staff,
+    remember_staff_chat,
+    remove_staff,
+    roles_of,
+)
 
 router = new_router()
 
@@ -75,6 +82,9 @@ async def _here(ctx: Ctx, what: str, reports: bool) -> str | Reply:
         return await _refuse(ctx, identity(ctx), what, WRONG_CHAT, chat="other")
     if reports and where is not Place.private:
         return await _refuse(ctx, identity(ctx), what, PRIVATE_ONLY, chat="room")
+    if where is Place.private:  # where an escalation can reach an administrator
+        sender = ctx.event.sender
+        await remember_staff_chat(ctx.unit.session, sender.platform, sender.id, ctx.event.chat.id)
     return identity(ctx)
 
 

@@ -10,11 +10,12 @@ from bot.core.markup import Text, bold, join, plain
 from bot.core.replies import Button, Reply
 from handlers.base import Ctx, action_arg, new_router
 from storage.models import Election
-from storage.roles import roles_of
+from storage.roles import Roles, roles_of
 
 router = new_router()
 
-#: The commands listed in /help and in the platforms' command menus, in this order.
+#: What everyone may do, in /help in this order; the platforms' command menus take those
+#: registered with a description.
 HELP = (
     ("start", N_("what this bot does")),
     ("area", N_("find your district, its elections and candidates")),
@@ -27,6 +28,7 @@ HELP = (
     ("rights", N_("your rights as a voter and as a candidate")),
     ("report", N_("report harassment or irregularities, anonymously")),
     ("status", N_("follow up on your report with its receipt")),
+    ("claim", N_("for a candidate: claim your profile with the code a moderator gave you")),
     ("incidents", N_("published incident summaries and counts")),
     ("subscribe", N_("be told when a place's election dates are announced or change")),
     ("subscriptions", N_("the places you follow")),
@@ -36,6 +38,25 @@ HELP = (
     ("help", N_("this list")),
 )
 DESCRIPTIONS = dict(HELP)
+#: What /help adds for an account that speaks for a verified candidate.
+CANDIDATE_HELP = (
+    ("update", N_("propose a platform point, an event, a statement, a link or a withdrawal")),
+    ("myprofile", N_("your profile as citizens see it, and what became of your updates")),
+)
+#: What /help adds for moderators (and administrators, who moderate too).
+MODERATOR_HELP = (
+    ("queue", N_("the next item to review; /queue quarantine opens the quarantine")),
+    ("verify", N_("a one-time claim code for the candidate with this number")),
+    ("revoke", N_("end the claims on the candidate with this number")),
+    ("trust", N_("publish this candidate's updates at once (add 'off' to stop)")),
+    ("setdate", N_("record a place's election day or a milestone")),
+    ("stats", N_("report counts by kind, place and week")),
+)
+#: What /help adds for administrators.
+ADMIN_HELP = (
+    ("mods", N_("list, add or remove moderators")),
+    ("audit", N_("the latest audit entries and whether the chain holds")),
+)
 
 DEMO_NOTICE = N_("Demo data: every candidate shown here is fictional.")
 
@@ -87,16 +108,41 @@ async def start(ctx: Ctx) -> Reply:
     return Reply.of(join(part for part in parts if part), menu(ctx))
 
 
-def help_text(ctx: Ctx) -> Text:
-    lines: list[Text] = [bold(ctx._("What I can do:"))]
-    lines += [plain(f"/{name} — {ctx._(description)}") for name, description in HELP]
+def _section(ctx: Ctx, heading: str, commands: tuple[tuple[str, str], ...]) -> list[Text]:
+    lines: list[Text] = [bold(ctx._(heading))]
+    return lines + [plain(f"/{name} — {ctx._(description)}") for name, description in commands]
+
+
+def commands_for(roles: Roles) -> tuple[tuple[str, str], ...]:
+    """Every command this account may use, citizens' first."""
+    commands: tuple[tuple[str, str], ...] = HELP
+    if roles.candidacy_ids:
+        commands += CANDIDATE_HELP
+    if roles.is_moderator:
+        commands += MODERATOR_HELP
+    if roles.is_admin:
+        commands += ADMIN_HELP
+    return commands
+
+
+async def help_text(ctx: Ctx) -> Text:
+    """The commands this caller may use: a citizen's, then a candidate's, a moderator's,
+    an administrator's, as the account holds each role now."""
+    roles = await roles_of(ctx.unit.session, ctx.event.sender.platform, ctx.event.sender.id)
+    lines = _section(ctx, N_("What I can do:"), HELP)
     lines.append(plain(ctx._("Or just type a name to search for a candidate.")))
+    if roles.candidacy_ids:
+        lines += _section(ctx, N_("For your candidacy:"), CANDIDATE_HELP)
+    if roles.is_moderator:
+        lines += _section(ctx, N_("For moderators:"), MODERATOR_HELP)
+    if roles.is_admin:
+        lines += _section(ctx, N_("For administrators:"), ADMIN_HELP)
     return join(lines)
 
 
 @router.command("help", description=DESCRIPTIONS["help"])
 async def help_command(ctx: Ctx) -> Reply:
-    return Reply.of(help_text(ctx))
+    return Reply.of(await help_text(ctx))
 
 
 @router.action("menu")
@@ -116,4 +162,4 @@ async def menu_action(ctx: Ctx) -> Replies:
         return await reports.report_command(ctx)
     if choice == "language":
         return language.choices(ctx)
-    return Reply.of(help_text(ctx))
+    return Reply.of(await help_text(ctx))

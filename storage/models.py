@@ -347,6 +347,10 @@ class PlatformPointRevision(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(300))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why moderators rejected it (a key of the reasons' list), told to the candidate;
+    #: ``reject_note`` holds a reason the moderator wrote in their own words.
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reject_note: Mapped[str | None] = mapped_column(Text)
 
     point: Mapped[PlatformPoint] = relationship(back_populates="revisions")
 
@@ -383,6 +387,9 @@ class CandidateUpdate(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(300))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: See PlatformPointRevision.reject_reason.
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reject_note: Mapped[str | None] = mapped_column(Text)
 
 
 # Incident reports ----------------------------------------------------------
@@ -527,6 +534,9 @@ class StaffMember(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The private chat with the bot where this member last used a staff command: where
+    #: the bot tells administrators of an escalation when there is no moderators' room.
+    chat_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class CandidateAccount(Base):
@@ -545,6 +555,9 @@ class CandidateAccount(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The private chat with the bot where the account last acted for the candidacy:
+    #: where moderators' decisions on its updates are told.
+    chat_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class AuditEntry(Base):

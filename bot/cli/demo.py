@@ -11,7 +11,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,7 +60,15 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
     return load_identity_key(settings)
 
 
-def _console(args: argparse.Namespace) -> ConsoleAdapter:
+#: How long the demo's claim code would work, as a moderator's /verify gives it.
+CLAIM_CODE_LIFE = timedelta(hours=48)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _console(args: argparse.Namespace, opening: list[str]) -> ConsoleAdapter:
     interactive = sys.stdin.isatty()
     if interactive:
         print("candibot demo: type /start, or a name. Ctrl-D quits.", file=sys.stderr)
@@ -70,6 +78,7 @@ def _console(args: argparse.Namespace) -> ConsoleAdapter:
         user_id=args.user,
         language=LANG_HINTS.get(args.lang or ""),
         prompt=interactive,
+        opening=opening,
     )
 
 
@@ -115,11 +124,12 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.maintenance import PurgeSchedule, generate_keys
     from bot.reminders import reminder_schedule
+    from storage import claims
     from storage.areas import load_divisions
     from storage.crypto import read_key_file
     from storage.dataset import load_dataset, read_packaged
     from storage.models import Candidacy, StaffRole
-    from storage.roles import add_staff, link_candidate_account
+    from storage.roles import add_staff, roles_of
     from storage.unit import unit_factory
 
     with tempfile.TemporaryDirectory(prefix="candibot-demo-") as scratch:
@@ -137,6 +147,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         clock = _morning_of(args.today) if args.today else None
         app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
+        opening: list[str] = []
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
         try:
@@ -147,14 +158,27 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 if role in ("moderator", "admin"):
                     await add_staff(unit.session, "console", args.user, StaffRole(role))
                 elif role.startswith("candidate:") and role[10:].isdigit():
-                    if await unit.session.get(Candidacy, int(role[10:])) is None:
-                        print(f"candibot: there is no candidate {role[10:]}", file=sys.stderr)
+                    number = int(role[10:])
+                    if await unit.session.get(Candidacy, number) is None:
+                        print(f"candibot: there is no candidate {number}", file=sys.stderr)
                         return 2
-                    await link_candidate_account(unit.session, int(role[10:]), "console", args.user)
+                    held = await roles_of(unit.session, "console", args.user)
+                    if number not in held.candidacy_ids:
+                        # No shortcut to a verified candidacy: the demo plays the
+                        # moderator who hands over a claim code, and claims it visibly.
+                        issued, _ = await claims.issue(
+                            unit.session, number, "demo", (clock or _now)(), CLAIM_CODE_LIFE
+                        )
+                        opening.append(f"/claim {claims.show(issued)}")
+                        print(
+                            f"candibot demo: a moderator gave candidate {number} the claim "
+                            f"code {claims.show(issued)}; the demo sends /claim for you.",
+                            file=sys.stderr,
+                        )
                 elif role != "citizen":
                     print(f"candibot: unknown role {role!r}", file=sys.stderr)
                     return 2
-            adapter = _web(args, settings, app) if args.web else _console(args)
+            adapter = _web(args, settings, app) if args.web else _console(args, opening)
             # Alerts and announcements reach this terminal as they would a chat; so do
             # the reminders due on the demo's day.
             reminders = reminder_schedule(app.engine, settings, now=clock)
