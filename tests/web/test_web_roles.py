@@ -32,7 +32,7 @@ async def test_a_candidate_claims_their_profile_in_a_web_session(app: App) -> No
         profile = await client.say("/myprofile")
         update = await client.say("/update")
     assert "now speaks for" in claimed.text
-    assert "Nothing is waiting for review." in profile.text
+    assert "You have sent nothing yet" in profile.text
     assert update.payloads  # the kinds of update to choose from
 
 
