@@ -2,8 +2,9 @@
 Prometheus (``bot.observability``); without it nothing is counted.
 
 Every label is one of a few fixed words (a platform, a kind of event, an outcome, an
-error's class name): never an id, a chat, a place or a word a user wrote, so that the
-metrics can neither identify nor time anyone's report.
+error's class name): never an id, a chat, a place, a command's name or a word a user
+wrote, so that no series belongs to anyone (docs/THREAT_MODEL.md says what their
+history can still tell).
 """
 
 from __future__ import annotations
