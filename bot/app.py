@@ -18,6 +18,7 @@ from bot.core.events import ButtonAction, Event
 from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
 from bot.core.limits import Limits
+from bot.core.metrics import Metrics
 from bot.core.ports import CursorStore, Ephemeral
 from bot.core.replies import Reply
 from handlers import build_router
@@ -144,9 +145,11 @@ async def build_app(
     ephemeral: Ephemeral | None = None,
     limits: Limits | None = None,
     clock: Callable[[], datetime] | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """The bot on ``database_url``. Without ``ephemeral``, drafts, counters and their
-    secrets live in this process's memory (one worker)."""
+    secrets live in this process's memory (one worker); without ``metrics`` nothing is
+    counted."""
     engine = make_engine(database_url)
     if migrate:
         await upgrade(engine)
@@ -166,6 +169,7 @@ async def build_app(
         scrub=scrub_files,
         max_transactions=1 if engine.dialect.name == "sqlite" else None,
         clock=clock or utcnow,
+        metrics=metrics,
     )
     return App(engine, dispatcher)
 
@@ -178,6 +182,7 @@ async def app_from_settings(
     database_url: str | None = None,
     audit_key: AuditKey | None = None,
     clock: Callable[[], datetime] | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """The bot as the settings describe it (``database_url`` overrides theirs). Without
     ``audit_key`` (the throwaway demo) the audit log is keyed for this process only, and
@@ -201,4 +206,5 @@ async def app_from_settings(
         ),
         ephemeral=ephemeral,
         limits=Limits(burst=settings.rate_burst, per_minute=settings.rate_per_minute),
+        metrics=metrics,
     )

@@ -12,8 +12,9 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -46,6 +47,14 @@ class Settings(BaseSettings):
     rate_burst: int = 12
     rate_per_minute: int = 40
     log_level: str = "WARNING"
+    #: ``text`` (one line a record, for a terminal) or ``json`` (one JSON object a line,
+    #: for a log collector: time, level, logger, message; an exception's type and
+    #: frames, never its text). Either way no id, pseudonym, address or message text.
+    log_format: Literal["text", "json"] = "text"
+    #: ``host:port`` where ``candibot run`` serves ``/healthz`` and ``/metrics``
+    #: (Prometheus) to the operators' monitoring; unset, neither is served. Keep it
+    #: on a loopback or private address: it is not for the public.
+    metrics_listen: str | None = None
     #: Withhold platforms and updates on election day (Election Law Art. 34).
     quiet_on_election_day: bool = True
 
@@ -106,14 +115,16 @@ class Settings(BaseSettings):
     #: The largest photo upload, in KiB (the report flow refuses photos over 10 MB).
     web_max_upload_kib: int = 10 * 1024
 
-    @field_validator("web_listen")
+    @field_validator("web_listen", "metrics_listen")
     @classmethod
-    def _listen(cls, value: str | None) -> str | None:
+    def _listen(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or not value.strip():
             return None
         host, colon, port = value.strip().rpartition(":")
         if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("CANDIBOT_WEB_LISTEN must be host:port, e.g. 127.0.0.1:8090")
+            example = {"web_listen": "127.0.0.1:8090"}.get(info.field_name or "", "127.0.0.1:9464")
+            name = f"CANDIBOT_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} must be host:port, e.g. {example}")
         return value.strip()
 
     @model_validator(mode="after")

@@ -14,9 +14,10 @@ from typing import ClassVar
 
 from bot.core.capabilities import Capabilities
 from bot.core.events import ButtonAction, ChatRef, Event
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.replies import Reply
 
-__all__ = ["Adapter", "Capabilities", "EventSink", "Undeliverable"]
+__all__ = ["Adapter", "Capabilities", "EventSink", "Undeliverable", "failure_kind"]
 
 #: Where an adapter delivers events. Awaiting it returns once the event has been
 #: handled and its replies sent, so an adapter may confirm the update afterwards.
@@ -34,9 +35,20 @@ class Undeliverable(Exception):
         self.gone = gone
 
 
+def failure_kind(error: BaseException) -> str:
+    """A failed send's kind for the metrics: a few fixed words, never the error's text
+    (which may quote a chat)."""
+    if isinstance(error, Undeliverable):
+        return "gone" if error.gone else "refused"
+    return type(error).__name__
+
+
 class Adapter(ABC):
     platform: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    #: Where the adapter counts failed sends and rate-limit waits; the composition
+    #: root sets it (``bot.observability``).
+    metrics: Metrics = NO_METRICS
 
     @abstractmethod
     async def run(self, sink: EventSink) -> None:
@@ -52,6 +64,11 @@ class Adapter(ABC):
 
         Raises ``Undeliverable`` when the platform refuses for good; any other
         exception means it may work later."""
+
+    def connected(self) -> bool:
+        """In touch with the platform now, for ``/healthz``: signed in and its last
+        exchange with the platform worked (a server: listening)."""
+        return True
 
     async def acknowledge(self, action: ButtonAction) -> None:  # noqa: B027
         """Tell the platform a button press was received (Telegram shows a spinner until then)."""

@@ -61,14 +61,17 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.digest import digest_schedule
     from bot.maintenance import PurgeSchedule
+    from bot.observability import Observability
     from bot.reminders import reminder_schedule
     from bot.schedule import Every
 
     identity_key = load_identity_key(settings)  # a bad key stops the bot before any file is made
     audit = AuditCheckpoints.from_settings(settings)
+    observed = Observability.from_settings(settings)  # /healthz, /metrics
     app = await app_from_settings(
-        settings, identity_key, load_report_keys(settings), audit_key=audit.key
-    )
+        settings, identity_key, load_report_keys(settings), audit_key=audit.key,
+        metrics=observed.metrics,
+    )  # fmt: skip
     try:
         adapters = [a for a in (factory(app) for factory in adapter_factories()) if a]
         if not adapters:
@@ -84,6 +87,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 "can read; an end-to-end encrypted Matrix room is safer (docs/THREAT_MODEL.md)",
                 file=sys.stderr,
             )
+        await observed.start(app.engine, adapters)
         schedules: list[Every] = [PurgeSchedule(app.engine, settings, audit)]
         schedules += [s for s in [digest_schedule(app.engine, settings)] if s]
         schedules.append(reminder_schedule(app.engine, settings))
@@ -110,5 +114,6 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             for schedule in schedules:
                 await schedule.stop()
     finally:
+        await observed.stop()
         await app.close()
     return 0

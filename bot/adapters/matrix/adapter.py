@@ -42,7 +42,7 @@ from nio import (
     UploadResponse,
 )
 
-from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable
+from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable, failure_kind
 from bot.adapters.matrix import membership, notices
 from bot.adapters.matrix.choices import Choices
 from bot.adapters.matrix.incoming import (
@@ -142,6 +142,8 @@ class MatrixAdapter(Adapter):
         self._joined_on: dict[str, membership.Invite] = {}
         self._stopping = asyncio.Event()
         self._sink: EventSink | None = None
+        #: The last sync worked (``/healthz``).
+        self._synced = False
 
     # The seam -----------------------------------------------------------
 
@@ -159,12 +161,19 @@ class MatrixAdapter(Adapter):
     async def stop(self) -> None:
         self._stopping.set()
 
+    def connected(self) -> bool:
+        return self._synced and not self._stopping.is_set()
+
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         event_id = None
-        if reply.image is not None:
-            await self._send_image(chat.id, reply.image)
-        for message in render(reply):
-            event_id = await self._send_content(chat.id, message.content())
+        try:
+            if reply.image is not None:
+                await self._send_image(chat.id, reply.image)
+            for message in render(reply):
+                event_id = await self._send_content(chat.id, message.content())
+        except Exception as exc:
+            self.metrics.send_failed(PLATFORM, failure_kind(exc))
+            raise
         return event_id
 
     # Signing in and syncing ---------------------------------------------
@@ -193,8 +202,10 @@ class MatrixAdapter(Adapter):
                 if not self._waiting:
                     await self._cursors.save(PLATFORM, CURSOR, response.next_batch)
                 since, history, full_state = response.next_batch, False, False
+                self._synced = True
                 backoff.reset()
             except RETRYABLE as exc:
+                self._synced = False
                 log.warning("Matrix sync interrupted (%s); retrying", type(exc).__name__)
                 await backoff.wait(self._stopping)
 

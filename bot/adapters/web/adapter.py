@@ -94,6 +94,10 @@ class WebAdapter(Adapter):
     async def stop(self) -> None:
         self._stopping.set()
 
+    def connected(self) -> bool:
+        """Listening."""
+        return self.ready.is_set() and not self._stopping.is_set()
+
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         turn = _turn.get()
         if turn is not None and turn.chat == chat.id:
