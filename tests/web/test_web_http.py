@@ -87,11 +87,38 @@ async def test_a_post_without_the_pages_token_is_refused(app: App) -> None:
     assert "曾立新" not in page.text  # the core never saw it
 
 
-async def test_a_post_from_another_site_without_the_cookie_sends_nothing(app: App) -> None:
+async def test_a_post_without_the_cookie_sends_nothing_and_sets_no_cookie(app: App) -> None:
     async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
-        page = await client.post("/say", {"csrf": "x", "text": "/search zeng lixin"})
-    assert page.status == 200 and "曾立新" not in page.text
-    assert _(strings.STALE_FORM) in page.text
+        said = await client.post("/say", {"csrf": "x", "text": "/search zeng lixin"})
+        ended = await client.post("/end", {"csrf": "x"})
+    for page in (said, ended):
+        assert page.status == 403 and _(strings.STALE_FORM) in page.text
+        # A new cookie, or a deleted one, would replace the reader's own session.
+        assert "Set-Cookie" not in page.headers and "Clear-Site-Data" not in page.headers
+    assert "曾立新" not in said.text
+
+
+async def test_a_post_another_site_made_is_refused_with_the_cookie_and_token(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        token = (await client.get()).csrf
+        for site in ("cross-site", "same-site"):
+            refused = await client.post("/say", {"csrf": token, "text": "/search zeng lixin"},
+                                        **{"Sec-Fetch-Site": site})  # fmt: skip
+            assert refused.status == 403 and _(strings.STALE_FORM) in refused.text
+        ours = await client.post("/say", {"csrf": token, "text": "/search wang"},
+                                 **{"Sec-Fetch-Site": "same-origin"})  # fmt: skip
+    assert ours.status == 200 and "曾立新" not in ours.text and "王" in ours.text
+
+
+async def test_a_link_from_another_site_makes_no_session_and_reopens_the_page(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        arrived = await client.get(**{"Sec-Fetch-Site": "cross-site"})
+        assert client.cookie is None
+        ours = await client.get(**{"Sec-Fetch-Site": "same-origin"})
+    assert arrived.status == 200 and "Set-Cookie" not in arrived.headers
+    assert '<meta http-equiv="refresh" content="0; url=/">' in arrived.html
+    assert _(strings.OPEN_CHAT) in arrived.text
+    assert "Set-Cookie" in ours.headers
 
 
 async def test_an_expired_session_is_forgotten_and_says_so(app: App, clock: Clock) -> None:

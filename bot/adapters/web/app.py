@@ -5,6 +5,12 @@ is a form POST (``/say``, ``/press``, ``/photo``, ``/language``, ``/end``) that 
 answered with a redirect to ``/#latest``, so that a reload never sends it again
 (Post/Redirect/Get). A refused POST (an out-of-date form, too many messages, a photo
 too large) shows the page again with a notice, and sends nothing to the core.
+
+The cookie is ``SameSite=Strict``, so a request another site makes comes without it.
+Such a request must not make a session: its cookie would replace the reader's own and
+lose their conversation (and a report's draft). So a POST without the cookie, or one
+the browser says another site made, is refused with a notice and no cookie; and a link
+from another site gets a page that opens the chat again from this site, with the cookie.
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ from bot.adapters.web import strings
 from bot.adapters.web.adapter import PLATFORM, WebAdapter
 from bot.adapters.web.language import NAMES, TAGS, from_header, other
 from bot.adapters.web.render import asks_for_photo, bubble, latest_buttons, shown
-from bot.adapters.web.security import add_headers, cookie_options, onion_refusal, same_token
+from bot.adapters.web.security import (
+    add_headers,
+    cookie_options,
+    from_elsewhere,
+    onion_refusal,
+    same_token,
+)
 from bot.adapters.web.sessions import Ids, Session, valid_id
 from bot.adapters.web.uploads import Problem, read_upload
 from bot.core.events import (
@@ -106,6 +118,9 @@ def _guard(adapter: WebAdapter) -> Middleware:
         language = from_header(request.headers.get("Accept-Language"))
         if onion_refusal(request, adapter.options.onion_name):
             return _notice(request, adapter, language, strings.ONION_ONLY, status=421)
+        if request.method == "POST" and from_elsewhere(request):
+            # Another site's form: refused before it touches a session or the cookie.
+            return _notice(request, adapter, language, strings.STALE_FORM, status=403)
         try:
             return await handler(request)
         except web.HTTPException:
@@ -127,14 +142,19 @@ def _words(adapter: WebAdapter, language: str) -> dict[str, str]:
 
 
 def _notice(
-    request: web.Request, adapter: WebAdapter, language: str, message: str, *, status: int
-) -> web.Response:
-    """A page with nothing but a message: no session is made or touched."""
+    request: web.Request, adapter: WebAdapter, language: str, message: str | None, *,
+    status: int, reopen: bool = False,
+) -> web.Response:  # fmt: skip
+    """A page with nothing but a message: no session is made or touched. With
+    ``reopen``, it opens the chat again at once (``/``, now from this site)."""
     _ = adapter.catalogs.gettext(language)
+    words = _words(adapter, language)
     context = {
         "lang": TAGS[language],
-        "t": _words(adapter, language),
-        "message": _(message).format(minutes=adapter.options.session_minutes),
+        "t": words,
+        "message": _(message).format(minutes=adapter.options.session_minutes) if message else None,
+        "reopen": reopen,
+        "link": words["open_chat"] if reopen else words["new_session"],
     }
     return aiohttp_jinja2.render_template("notice.html", request, context, status=status)
 
@@ -185,6 +205,11 @@ class Routes:
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         sid = request.cookies.get(COOKIE)
+        if sid is None and from_elsewhere(request):
+            # A link on another site: the browser withheld the cookie, and a new session
+            # would replace the reader's own. Open the page again from here instead.
+            language = from_header(request.headers.get("Accept-Language"))
+            return _notice(request, self._adapter, language, None, status=200, reopen=True)
         session = await self._sessions.load(sid)
         if sid is None or session is None:
             language = from_header(request.headers.get("Accept-Language"))
@@ -208,7 +233,9 @@ class Routes:
     async def _act(self, request: web.Request, token: object, make: MakeStep) -> web.StreamResponse:
         """Check the session, its token and the budgets, then run one turn and redirect."""
         sid = request.cookies.get(COOKIE)
-        if sid is None or not valid_id(sid):
+        if sid is None:
+            return self._without_cookie(request)
+        if not valid_id(sid):
             return await self._restart(request, None)
         ids = await self._sessions.ids(sid)
         async with self._locks.hold(ids.chat):
@@ -229,8 +256,16 @@ class Routes:
             await self._sessions.save(sid, replace(session, notice=None))
         return _see_other(LATEST)
 
+    def _without_cookie(self, request: web.Request) -> web.StreamResponse:
+        """A POST without the cookie: another site's form (``SameSite=Strict`` withholds
+        it), or a browser that dropped it. Nothing is sent, and neither a session nor a
+        cookie is made, which would replace the reader's own."""
+        language = from_header(request.headers.get("Accept-Language"))
+        return _notice(request, self._adapter, language, strings.STALE_FORM, status=403)
+
     async def _restart(self, request: web.Request, notice: str | None) -> web.StreamResponse:
-        """A POST without a live session: a new one, which says why nothing was sent."""
+        """A POST whose cookie names no live session (it expired): a new one, which says
+        why nothing was sent."""
         language = from_header(request.headers.get("Accept-Language"))
         if not await self._limits.globally():
             return _notice(request, self._adapter, language, strings.BUSY, status=429)
@@ -281,9 +316,11 @@ class Routes:
         self, request: web.Request, token: str, problem: Problem
     ) -> web.StreamResponse:
         sid = request.cookies.get(COOKIE)
+        if sid is None:
+            return self._without_cookie(request)
         session = await self._sessions.load(sid)
-        if sid is None or session is None:
-            return await self._restart(request, strings.EXPIRED if sid else None)
+        if session is None:
+            return await self._restart(request, strings.EXPIRED)
         if not same_token(session.csrf, token):
             return self._render(request, session, status=403, notice=strings.STALE_FORM)
         status = {Problem.TOO_LARGE: 413, Problem.NOT_A_PHOTO: 415}.get(problem, 400)
@@ -306,11 +343,14 @@ class Routes:
     async def end(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         sid = request.cookies.get(COOKIE)
+        if sid is None:
+            # Nothing to end here; deleting the cookie would end the reader's own.
+            return self._without_cookie(request)
         session = await self._sessions.load(sid)
         language = (
             session.language if session else from_header(request.headers.get("Accept-Language"))
         )
-        if sid is not None and session is not None:
+        if session is not None:
             if not same_token(session.csrf, form.get("csrf")):
                 return self._render(request, session, status=403, notice=strings.STALE_FORM)
             ids = await self._sessions.ids(sid)

@@ -5,7 +5,8 @@
   conversation (a seized device's browser cache must not hold one).
 - Onion-only: with an onion name set, a request for any other Host is refused, and so
   is one that came through a tor2web gateway (which sees everything in clear).
-- CSRF: every form carries the session's token; a POST without it is refused.
+- CSRF: every form carries the session's token; a POST without it is refused, and so
+  is one the browser says another site made (``Sec-Fetch-Site``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ HEADERS = {
 NO_STORE = "no-store"
 #: Headers that tor2web gateways add (and ordinary proxies, which an onion has none of).
 GATEWAY_HEADERS = ("X-Tor2web", "X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "Via")
+#: What browsers say of a request that another site (or a sibling subdomain) made.
+ELSEWHERE = frozenset({"cross-site", "same-site"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -69,6 +72,12 @@ def onion_refusal(request: web.Request, onion_name: str | None) -> bool:
     if any(name in request.headers for name in GATEWAY_HEADERS):
         return True
     return host_of(request) != onion_name
+
+
+def from_elsewhere(request: web.Request) -> bool:
+    """The browser says another site made this request (Fetch Metadata). Browsers that
+    send no ``Sec-Fetch-Site`` are judged by the cookie and the token alone."""
+    return request.headers.get("Sec-Fetch-Site", "").strip().lower() in ELSEWHERE
 
 
 def same_token(expected: str, given: object) -> bool:

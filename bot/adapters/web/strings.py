@@ -41,6 +41,7 @@ ENDED = N_(
     "device, clear the browser's history too."
 )
 NEW_SESSION = N_("Start a new session")
+OPEN_CHAT = N_("Open the chat")
 EXPIRED = N_(
     "Your session had ended after {minutes} minutes without activity, and the bot forgot "
     "it. Nothing was sent: please write again."
@@ -81,5 +82,6 @@ def page_words(_: Gettext, *, minutes: int, size_mb: int) -> dict[str, str]:
         "end_hint": _(END_HINT).format(minutes=minutes),
         "ended": _(ENDED),
         "new_session": _(NEW_SESSION),
+        "open_chat": _(OPEN_CHAT),
         "picture": _(PICTURE),
     }
