@@ -3,6 +3,7 @@ onion-only, and that neither a log line nor a row holds who the client is."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -10,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.web import strings
+from bot.adapters.web.sessions import KEPT_BYTES
 from bot.app import App
 from bot.core.i18n import Catalogs
+from bot.core.inputs import MAX_TEXT_CHARS
 from bot.core.limits import SLOW_DOWN
 from storage.crypto import ModeratorKeys, decrypt
 from storage.models import Base, Report, ReportAttachment
@@ -185,6 +188,34 @@ async def test_everyone_together_has_a_budget_too(app: App) -> None:
             await stranger.session.close()
     assert page.status == newcomer.status == 429
     assert _(strings.BUSY) in page.text and _(strings.BUSY) in newcomer.text
+
+
+async def test_a_session_keeps_a_bounded_conversation_whatever_is_posted(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        for _ in range(6):
+            await client.say('"<' * (MAX_TEXT_CHARS // 2))  # each grows when escaped
+        page = await client.say("a" * 100_000)  # no browser's maxlength stops this
+        session = await web.sessions.load(client.cookie)
+    assert page.status == 200 and "That message is too long." in page.text
+    assert session is not None
+    kept = len(json.dumps(session.to_json(), ensure_ascii=False).encode())
+    assert kept <= KEPT_BYTES + 4096, kept
+
+
+async def test_new_sessions_have_a_budget_of_their_own(app: App) -> None:
+    async with (
+        serving(app, new_sessions_per_minute=2) as web,
+        WebClient(web.port or 0, **EN) as first,
+        WebClient(web.port or 0, **EN) as second,
+        WebClient(web.port or 0, **EN) as third,
+    ):
+        await first.say("/start")
+        await second.get()
+        refused = await third.get()
+        going_on = await first.say("/search zeng lixin")
+    assert refused.status == 429 and _(strings.BUSY) in refused.text
+    assert third.cookie is None
+    assert going_on.status == 200 and "曾立新" in going_on.text
 
 
 async def test_onion_only_serves_its_onion_name_and_no_gateway(app: App) -> None:

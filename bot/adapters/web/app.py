@@ -50,6 +50,7 @@ from bot.core.events import (
     SenderRef,
     event_from_text,
 )
+from bot.core.inputs import MAX_TEXT_CHARS
 from bot.core.limits import SLOW_DOWN
 from bot.core.locks import KeyedLocks
 from bot.core.replies import Reply
@@ -213,7 +214,7 @@ class Routes:
         session = await self._sessions.load(sid)
         if sid is None or session is None:
             language = from_header(request.headers.get("Accept-Language"))
-            if not await self._limits.globally():
+            if not await self._limits.new_session():
                 return _notice(request, self._adapter, language, strings.BUSY, status=429)
             sid, session = await self._sessions.create(language)
             response = self._render(request, session)
@@ -267,7 +268,7 @@ class Routes:
         """A POST whose cookie names no live session (it expired): a new one, which says
         why nothing was sent."""
         language = from_header(request.headers.get("Accept-Language"))
-        if not await self._limits.globally():
+        if not await self._limits.new_session():
             return _notice(request, self._adapter, language, strings.BUSY, status=429)
         sid, _ = await self._sessions.create(language, notice or strings.STALE_FORM)
         response = _see_other(LATEST)
@@ -283,7 +284,9 @@ class Routes:
             if not typed:
                 return Step(None, None, session)
             event = event_from_text(typed, **_origin(ids, session.language))
-            return Step(event, Reply.of(typed), session)
+            # The core refuses a message over its limit and says so; the page keeps no
+            # more of it than that, whatever was posted.
+            return Step(event, Reply.of(_shortened(typed)), session)
 
         return await self._act(request, form.get("csrf"), step)
 
@@ -381,6 +384,11 @@ def _origin(ids: Ids, language: str) -> dict[str, Any]:
         "language": language,
         "event_id": uuid.uuid4().hex,
     }
+
+
+def _shortened(text: str) -> str:
+    """What the page keeps of the reader's message: at most the core's limit."""
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS] + "…"
 
 
 def _label(session: Session, payload: str) -> str | None:
