@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.adapters.web import strings
 from bot.adapters.web.sessions import KEPT_BYTES
+from bot.adapters.web.uploads import DRAIN_LIMIT
 from bot.app import App
 from bot.core.i18n import Catalogs
 from bot.core.inputs import MAX_TEXT_CHARS
@@ -146,6 +149,52 @@ async def test_an_oversized_upload_is_refused_and_the_draft_kept(app: App) -> No
     assert _(strings.TOO_LARGE).format(size=0) in page.text
     assert 'type="file"' in page.html  # still at the photo step
     assert wrong.status == 415 and _(strings.NOT_A_PHOTO) in wrong.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # nothing reaches storage
+@pytest.mark.parametrize("shape", ["one endless part", "endless parts"])
+async def test_an_upload_that_never_ends_is_cut_off(app: App, shape: str) -> None:
+    """Sent in chunks, a body declares no length: the server must stop reading it."""
+    cap, boundary, offered, sent = 64 * 1024, "b0undary", 2 * DRAIN_LIMIT, 0
+    junk = b"a" * 60_000 + b"\r\n"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="junk"\r\n\r\n'.encode()
+
+    async def body(token: str) -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'.encode()
+        yield token.encode() + b"\r\n"
+        while sent < offered:
+            chunk = head + junk if shape == "endless parts" or not sent else b"a" * 65_536
+            sent += len(chunk)
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    async with serving(app, max_upload_bytes=cap) as web, WebClient(web.port or 0, **EN) as c:
+        await to_photos(c)
+        assert c.page is not None
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        try:
+            async with c.session.post(c.base + "/photo", data=body(c.page.csrf),
+                                      headers=headers) as response:  # fmt: skip
+                status: int | None = response.status
+        except aiohttp.ClientError:  # the server closed the connection past the drain
+            status = None
+    # What the server read: the cap, and what the sockets' buffers held.
+    assert sent < DRAIN_LIMIT // 4, sent
+    assert status in (413, None)
+
+
+async def test_an_upload_with_more_parts_than_a_form_has_is_refused(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as c:
+        await to_photos(c)
+        form = aiohttp.FormData()
+        form.add_field("csrf", (await c.get()).csrf)
+        for i in range(50):
+            form.add_field(f"f{i}", "x")
+        form.add_field("photo", gps_jpeg(), filename="a.jpg", content_type="image/jpeg")
+        refused = await c.post("/photo", form)
+    assert refused.status == 400 and _(strings.STALE_FORM) in refused.text
+    assert "1 of 5" not in refused.text and 'type="file"' in refused.html
 
 
 async def test_a_report_with_a_photo_from_the_web_is_stripped_and_gets_a_receipt(

@@ -306,7 +306,14 @@ class Routes:
     async def photo(self, request: web.Request) -> web.StreamResponse:
         upload = await read_upload(request, self._adapter.options.max_upload_bytes)
         if upload.problem is not None:
-            return await self._refused_upload(request, upload.csrf, upload.problem)
+            refusal = await self._refused_upload(request, upload.csrf, upload.problem)
+            if upload.cut_off:
+                # Sent now, then the connection closed: aiohttp would otherwise go on
+                # reading what the sender streams for a while ("lingering").
+                await refusal.prepare(request)
+                await refusal.write_eof()
+                request.protocol.force_close()
+            return refusal
 
         def step(ids: Ids, session: Session) -> Step:
             event = PhotoMessage(image=upload.photo, **_origin(ids, session.language))
