@@ -69,6 +69,23 @@ async def test_the_cookie_is_secure_behind_https(app: App) -> None:
     assert "Secure" in page.headers["Set-Cookie"]
 
 
+async def test_behind_https_a_sibling_site_cannot_plant_a_session(app: App) -> None:
+    """Another name under the same domain can set a cookie for the whole domain; only a
+    ``__Host-`` cookie is known to come from this host alone."""
+    async with serving(app, https=True) as web, WebClient(web.port or 0, **EN) as attacker:
+        # Secure cookies are not sent back over plain HTTP: the tests send them by hand.
+        made = await attacker.get()
+        name, _, rest = made.headers["Set-Cookie"].partition("=")
+        planted = rest.partition(";")[0]
+        mine = {"Cookie": f"{name}={planted}"}
+        await attacker.post("/say", {"csrf": made.csrf, "text": "/search zeng lixin"}, **mine)
+        assert "曾立新" in (await attacker.get(**mine)).text
+        victim = await attacker.get(Cookie=f"candibot={planted}")
+    assert name == "__Host-candibot"
+    assert "Path=/" in made.headers["Set-Cookie"] and "Domain" not in made.headers["Set-Cookie"]
+    assert "曾立新" not in victim.text and "Set-Cookie" in victim.headers  # a session of its own
+
+
 async def test_a_message_is_answered_and_the_post_redirected(app: App) -> None:
     async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
         async with client.session.post(

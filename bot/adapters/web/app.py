@@ -34,6 +34,7 @@ from bot.adapters.web.language import NAMES, TAGS, from_header, other
 from bot.adapters.web.render import asks_for_photo, bubble, latest_buttons, shown
 from bot.adapters.web.security import (
     add_headers,
+    cookie_name,
     cookie_options,
     from_elsewhere,
     onion_refusal,
@@ -58,7 +59,6 @@ from bot.core.replies import Reply
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-COOKIE = "candibot"
 LATEST = "/#latest"
 #: Form posts other than photos are small: a message is at most 4,000 characters.
 MAX_FORM = 128 * 1024
@@ -166,6 +166,7 @@ class Routes:
         self._sessions = adapter.sessions
         self._limits = adapter.limits
         self._locks = KeyedLocks()
+        self._cookie = cookie_name(adapter.options.https)
 
     # Showing ---------------------------------------------------------------
 
@@ -205,7 +206,7 @@ class Routes:
         return render
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
         if sid is None and from_elsewhere(request):
             # A link on another site: the browser withheld the cookie, and a new session
             # would replace the reader's own. Open the page again from here instead.
@@ -227,13 +228,13 @@ class Routes:
         return response
 
     def _set_cookie(self, response: web.StreamResponse, sid: str) -> None:
-        response.set_cookie(COOKIE, sid, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
+        response.set_cookie(self._cookie, sid, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
 
     # Changing --------------------------------------------------------------
 
     async def _act(self, request: web.Request, token: object, make: MakeStep) -> web.StreamResponse:
         """Check the session, its token and the budgets, then run one turn and redirect."""
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
         if sid is None:
             return self._without_cookie(request)
         if not valid_id(sid):
@@ -325,7 +326,7 @@ class Routes:
     async def _refused_upload(
         self, request: web.Request, token: str, problem: Problem
     ) -> web.StreamResponse:
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
         if sid is None:
             return self._without_cookie(request)
         session = await self._sessions.load(sid)
@@ -352,7 +353,7 @@ class Routes:
 
     async def end(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
         if sid is None:
             # Nothing to end here; deleting the cookie would end the reader's own.
             return self._without_cookie(request)
@@ -369,7 +370,7 @@ class Routes:
                 await self._adapter.turn(Command(name="cancel", **_origin(ids, language)))
                 await self._sessions.forget(sid)
         response = _see_other(f"/ended?lang={language}")
-        response.del_cookie(COOKIE, path="/")
+        response.del_cookie(self._cookie, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
         response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
 

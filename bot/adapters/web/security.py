@@ -84,6 +84,13 @@ def same_token(expected: str, given: object) -> bool:
     return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())
 
 
+def cookie_name(https: bool) -> str:
+    """Over HTTPS, ``__Host-``: the browser then takes the cookie only from this very host,
+    with ``Secure`` and no ``Domain``, so that a sibling site (another name under the same
+    domain) cannot plant a session of its choosing on the reader (session fixation)."""
+    return "__Host-candibot" if https else "candibot"
+
+
 def cookie_options(https: bool) -> dict[str, object]:
     """A cookie for this browser session only (no expiry: gone when the browser closes),
     out of reach of scripts, and never sent by another site's request."""
