@@ -284,6 +284,22 @@ async def test_new_sessions_have_a_budget_of_their_own(app: App) -> None:
     assert going_on.status == 200 and "曾立新" in going_on.text
 
 
+async def test_photos_of_everyone_together_have_a_budget(app: App) -> None:
+    """A draft keeps its photos in memory for up to an hour; sessions cost nothing."""
+    async with (
+        serving(app, photos_per_minute=1) as web,
+        WebClient(web.port or 0, **EN) as first,
+        WebClient(web.port or 0, **EN) as second,
+    ):
+        await to_photos(first)
+        await to_photos(second)
+        added = await first.upload(gps_jpeg())
+        refused = await second.upload(gps_jpeg())
+    assert added.status == 200 and "1 of 5" in added.text
+    assert refused.status == 429 and _(strings.BUSY) in refused.text
+    assert "1 of 5" not in refused.text and 'type="file"' in refused.html
+
+
 async def test_onion_only_serves_its_onion_name_and_no_gateway(app: App) -> None:
     async with serving(app, onion_name=ONION) as web, WebClient(web.port or 0, **EN) as c:
         onion = await c.get(Host=ONION)

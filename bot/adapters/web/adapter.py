@@ -67,6 +67,7 @@ class WebAdapter(Adapter):
             per_session=options.session_per_minute,
             globally=options.global_per_minute,
             new_sessions=options.new_sessions_per_minute,
+            photos=options.photos_per_minute,
             clock=clock,
         )
         #: Set once the server listens; ``port`` then says where.

@@ -232,8 +232,11 @@ class Routes:
 
     # Changing --------------------------------------------------------------
 
-    async def _act(self, request: web.Request, token: object, make: MakeStep) -> web.StreamResponse:
-        """Check the session, its token and the budgets, then run one turn and redirect."""
+    async def _act(
+        self, request: web.Request, token: object, make: MakeStep, *, photo: bool = False
+    ) -> web.StreamResponse:
+        """Check the session, its token and the budgets (the photos' too, for a photo),
+        then run one turn and redirect."""
         sid = request.cookies.get(self._cookie)
         if sid is None:
             return self._without_cookie(request)
@@ -250,6 +253,8 @@ class Routes:
                 return self._render(request, session, status=429, notice=strings.BUSY)
             if not await self._limits.for_session(ids.chat):
                 return self._render(request, session, status=429, notice=SLOW_DOWN)
+            if photo and not await self._limits.photo():
+                return self._render(request, session, status=429, notice=strings.BUSY)
             step = make(ids, session)
             session = step.session
             if step.event is not None:
@@ -321,7 +326,7 @@ class Routes:
             said = self._adapter.catalogs.gettext(session.language)(strings.PHOTO_SENT)
             return Step(event, Reply.of(said), session)
 
-        return await self._act(request, upload.csrf, step)
+        return await self._act(request, upload.csrf, step, photo=True)
 
     async def _refused_upload(
         self, request: web.Request, token: str, problem: Problem

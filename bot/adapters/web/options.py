@@ -24,6 +24,8 @@ class WebOptions:
     global_per_minute: int = 3000
     #: New sessions of everyone together in a minute (and within ``global_per_minute``).
     new_sessions_per_minute: int = 300
+    #: Photos added to reports by everyone together in a minute.
+    photos_per_minute: int = 10
     max_upload_bytes: int = 10 * 1024 * 1024
 
     @property
@@ -47,5 +49,6 @@ class WebOptions:
             session_per_minute=settings.web_session_per_minute,
             global_per_minute=settings.web_global_per_minute,
             new_sessions_per_minute=settings.web_new_sessions_per_minute,
+            photos_per_minute=settings.web_photos_per_minute,
             max_upload_bytes=settings.web_max_upload_kib * 1024,
         )
