@@ -3,6 +3,7 @@ onion-only, and that neither a log line nor a row holds who the client is."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -61,6 +62,17 @@ async def test_every_response_carries_the_security_headers(app: App) -> None:
     cookie = page.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
     assert "Expires" not in cookie and "Max-Age" not in cookie  # gone with the browser
+
+
+async def test_a_malformed_request_learns_nothing_of_the_server(app: App) -> None:
+    async with serving(app) as web:
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        await writer.drain()
+        answer = (await reader.read()).decode("latin-1")
+        writer.close()
+    assert answer.startswith("HTTP/1.0 400") or answer.startswith("HTTP/1.1 400")
+    assert "aiohttp" not in answer and "Python" not in answer
 
 
 async def test_the_cookie_is_secure_behind_https(app: App) -> None:

@@ -14,7 +14,7 @@ import contextvars
 import time
 from collections.abc import Callable
 
-from aiohttp import web
+from aiohttp import web, web_response
 
 from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable
 from bot.adapters.web.limits import WebLimits
@@ -81,6 +81,9 @@ class WebAdapter(Adapter):
 
         self._sink = sink
         withhold_addresses()
+        # aiohttp names itself, its version and Python's in the responses it makes before
+        # any handler runs (a malformed request's 400): a map of what to attack.
+        web_response.SERVER_SOFTWARE = "candibot"  # type: ignore[attr-defined]
         # No access log: it would write every client's address.
         runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
         await runner.setup()
