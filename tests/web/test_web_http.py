@@ -34,9 +34,10 @@ _ = Catalogs().gettext("en")
 RECEIPT = re.compile(r"\d{4} \d{4} \d{4} \d{4}")
 
 
-async def to_photos(client: WebClient) -> None:
-    """From /report to the photo step."""
-    assert "rpt:go" in (await client.say("/report")).payloads
+async def to_photos(client: WebClient, *, started: bool = False) -> None:
+    """From /report (said already when ``started``) to the photo step."""
+    if not started:
+        assert "rpt:go" in (await client.say("/report")).payloads
     await client.press("rpt:go")
     await client.press("rptc:threatening_calls")
     await client.press("rpta:")
@@ -243,6 +244,28 @@ async def test_a_report_with_a_photo_from_the_web_is_stripped_and_gets_a_receipt
         attachment = (await connection.execute(select(ReportAttachment))).one()
     photo = decrypt(report_keys.open_report_key(report.sealed_key), attachment.data)
     assert b"SpyCam" not in photo and b"IMG_0001" not in photo
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [
+        (EN, ("Tor Browser", "Telegram", "end this session", "delete this message")),
+        (ZH, ("Tor 浏览器", "Telegram", "请结束本次会话", "删除这条消息")),
+    ],
+    ids=["en", "zh"],
+)
+async def test_a_report_on_the_web_warns_of_the_network_and_device_not_a_chat_service(
+    app: App, headers: dict[str, str], words: tuple[str, str, str, str]
+) -> None:
+    tor, chat_service, end, delete = words
+    async with serving(app) as web, WebClient(web.port or 0, **headers) as client:
+        safety = await client.say("/report")
+        await to_photos(client, started=True)
+        await client.press("rptp:done")
+        await client.press("rptpub:no")
+        received = await client.press("rpts:send")
+    assert tor in safety.text and chat_service not in safety.text
+    assert end in received.text and delete not in received.text
 
 
 async def test_a_session_over_its_budget_is_asked_to_slow_down(app: App) -> None:

@@ -49,6 +49,7 @@ class WebAdapter(Adapter):
         max_text_chars=1_000_000,
         moderation=False,
         reaches_later=False,
+        chat_service=False,
     )
 
     def __init__(
