@@ -362,6 +362,16 @@ async def test_ending_the_session_forgets_it(app: App) -> None:
     assert "曾立新" not in again.text and "Set-Cookie" in again.headers  # a new session
 
 
+async def test_the_ended_page_never_says_a_live_session_is_over(app: App) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as c:
+        await c.say("/search zeng lixin")
+        linked = await c.get("/ended?lang=en", **{"Sec-Fetch-Site": "cross-site"})
+        typed = await c.get("/ended?lang=en")
+    for page in (linked, typed):
+        assert _(strings.ENDED) not in page.text
+    assert "曾立新" in typed.text  # the conversation, which is not over
+
+
 async def test_no_log_line_or_row_holds_the_client(
     app: App, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -382,6 +382,12 @@ class Routes:
     async def ended(self, request: web.Request) -> web.StreamResponse:
         asked = request.query.get("lang", "")
         language = asked if asked in NAMES else from_header(request.headers.get("Accept-Language"))
+        if from_elsewhere(request):
+            # Another site's link: the session may well be alive, and saying it is over
+            # would leave the reader believing the device holds nothing.
+            return _notice(request, self._adapter, language, None, status=200, reopen=True)
+        if await self._sessions.load(request.cookies.get(self._cookie)) is not None:
+            return _see_other(LATEST)
         return _notice(request, self._adapter, language, strings.ENDED, status=200)
 
 
