@@ -268,6 +268,26 @@ async def test_a_report_on_the_web_warns_of_the_network_and_device_not_a_chat_se
     assert end in received.text and delete not in received.text
 
 
+async def test_send_the_report_pressed_twice_sends_it_once_and_keeps_the_receipt_latest(
+    app: App,
+) -> None:
+    """Without JavaScript, a second press while the first is on its way sends the same
+    form again, and the browser shows the second answer."""
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as client:
+        await to_photos(client)
+        await client.press("rptp:done")
+        check = await client.press("rptpub:no")
+        assert "rpts:send" in check.payloads
+        form = check.hidden("/press") | {"payload": "rpts:send"}
+        first = await client.post("/press", form)
+        second = await client.post("/press", form)
+    assert RECEIPT.search(first.text)
+    assert second.status == 409 and _(strings.MOVED_ON) in second.text
+    assert RECEIPT.search(second.text) and "expired" not in second.text
+    async with app.engine.connect() as connection:
+        assert len((await connection.execute(select(Report))).all()) == 1
+
+
 async def test_a_session_over_its_budget_is_asked_to_slow_down(app: App) -> None:
     async with serving(app, session_per_minute=2) as web, WebClient(web.port or 0, **ZH) as c:
         await c.say("/start")

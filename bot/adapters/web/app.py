@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,8 @@ class Step:
 
 
 MakeStep = Callable[[Ids, Session], Step]
+#: A form's fields as ``request.post()`` gives them.
+Form = Mapping[str, object]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -182,6 +184,7 @@ class Routes:
             "lang": TAGS[language],
             "t": _words(self._adapter, language),
             "csrf": session.csrf,
+            "turn": session.turns,
             "bubbles": shown(session.entries),
             "buttons": latest_buttons(session.entries),
             "asks_for_photo": asks_for_photo(session.entries),
@@ -233,10 +236,11 @@ class Routes:
     # Changing --------------------------------------------------------------
 
     async def _act(
-        self, request: web.Request, token: object, make: MakeStep, *, photo: bool = False
+        self, request: web.Request, form: Form, make: MakeStep, *, photo: bool = False
     ) -> web.StreamResponse:
-        """Check the session, its token and the budgets (the photos' too, for a photo),
-        then run one turn and redirect."""
+        """Check the session, its token, the turn the form was shown at, and the budgets
+        (the photos' too, for a photo), then run one turn and redirect."""
+        token, turn = form.get("csrf"), form.get("turn")
         sid = request.cookies.get(self._cookie)
         if sid is None:
             return self._without_cookie(request)
@@ -249,6 +253,12 @@ class Routes:
                 return await self._restart(request, strings.EXPIRED)
             if not same_token(session.csrf, token):
                 return self._render(request, session, status=403, notice=strings.STALE_FORM)
+            if isinstance(turn, str) and turn != str(session.turns):
+                # A form of an earlier page: pressed twice while the first was on its way
+                # (the browser then shows the second answer), or an old tab. Sent again,
+                # "Send the report" would be answered that the button expired and the
+                # report was cancelled, below the receipt of the one just sent.
+                return self._render(request, session, status=409, notice=strings.MOVED_ON)
             if not await self._limits.globally():
                 return self._render(request, session, status=429, notice=strings.BUSY)
             if not await self._limits.for_session(ids.chat):
@@ -294,7 +304,7 @@ class Routes:
             # more of it than that, whatever was posted.
             return Step(event, Reply.of(_shortened(typed)), session)
 
-        return await self._act(request, form.get("csrf"), step)
+        return await self._act(request, form, step)
 
     async def press(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
@@ -307,7 +317,7 @@ class Routes:
             event = ButtonAction(payload=payload, **_origin(ids, session.language))
             return Step(event, Reply.of(label) if label else None, session)
 
-        return await self._act(request, form.get("csrf"), step)
+        return await self._act(request, form, step)
 
     async def photo(self, request: web.Request) -> web.StreamResponse:
         upload = await read_upload(request, self._adapter.options.max_upload_bytes)
@@ -326,7 +336,8 @@ class Routes:
             said = self._adapter.catalogs.gettext(session.language)(strings.PHOTO_SENT)
             return Step(event, Reply.of(said), session)
 
-        return await self._act(request, upload.csrf, step, photo=True)
+        fields = {"csrf": upload.csrf} | ({"turn": upload.turn} if upload.turn else {})
+        return await self._act(request, fields, step, photo=True)
 
     async def _refused_upload(
         self, request: web.Request, token: str, problem: Problem
@@ -354,7 +365,7 @@ class Routes:
             event = Command(name="language", args=chosen, **_origin(ids, chosen))
             return Step(event, None, switched)
 
-        return await self._act(request, form.get("csrf"), step)
+        return await self._act(request, form, step)
 
     async def end(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()

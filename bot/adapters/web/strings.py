@@ -47,6 +47,9 @@ EXPIRED = N_(
     "it. Nothing was sent: please write again."
 )
 STALE_FORM = N_("This page was out of date, so nothing was sent. Please try again.")
+MOVED_ON = N_(
+    "The conversation had already moved on, so that was not sent again. The latest answer is above."
+)
 TOO_LARGE = N_("That photo is larger than {size} MB. Please choose a smaller one.")
 NOT_A_PHOTO = N_("Only photos can be added here: JPEG, PNG or WebP.")
 NO_FILE = N_("Choose a photo first.")

@@ -15,6 +15,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 #: Form fields other than the photo are small.
 MAX_FIELD = 4096
+#: The form's fields besides the photo: the session's token and the turn it was shown at.
+FIELDS = frozenset({"csrf", "turn"})
 #: Our form has two parts (the token and the photo); a few more are let through.
 MAX_PARTS = 8
 #: What a form may hold besides the photo: its token and its parts' headers.
@@ -36,6 +38,8 @@ class Problem(Enum):
 class Upload:
     csrf: str
     photo: bytes = b""
+    #: The turn the form was shown at (``Session.turns``), when the form says.
+    turn: str | None = None
     problem: Problem | None = None
     #: A refused body sent in chunks (no declared length) with more still coming: the
     #: connection is closed after the refusal instead of reading on.
@@ -52,19 +56,21 @@ async def read_upload(request: web.Request, cap: int) -> Upload:
         return Upload("", problem=Problem.MALFORMED)
     if (request.content_length or 0) > DRAIN_LIMIT:
         return Upload("", problem=Problem.TOO_LARGE)
-    csrf, photo, problem = await _parts(request, cap)
+    fields, photo, problem = await _parts(request, cap)
+    csrf, turn = fields.get("csrf", ""), fields.get("turn")
     if problem is not None:
         if request.content_length is None and not request.content.is_eof():
-            return Upload(csrf, problem=problem, cut_off=True)
+            return Upload(csrf, problem=problem, turn=turn, cut_off=True)
         await _drain(request)
-        return Upload(csrf, problem=problem)
-    return Upload(csrf, photo)
+        return Upload(csrf, problem=problem, turn=turn)
+    return Upload(csrf, photo, turn=turn)
 
 
-async def _parts(request: web.Request, cap: int) -> tuple[str, bytes, Problem | None]:
-    """The form's token, its photo, and what is wrong with them."""
+async def _parts(request: web.Request, cap: int) -> tuple[dict[str, str], bytes, Problem | None]:
+    """The form's small fields (its token and turn), its photo, and what is wrong."""
     limit = cap + OVERHEAD
-    csrf, photo = "", b""
+    fields: dict[str, str] = {}
+    photo = b""
     problem: Problem | None = Problem.NO_FILE
     try:
         reader = await request.multipart()
@@ -73,20 +79,20 @@ async def _parts(request: web.Request, cap: int) -> tuple[str, bytes, Problem | 
             if part is None:
                 break
             if count > MAX_PARTS or not isinstance(part, BodyPartReader):
-                return csrf, b"", Problem.MALFORMED
-            if part.name == "csrf":
-                csrf = (await part.read_chunk(MAX_FIELD)).decode("utf-8", "replace")
+                return fields, b"", Problem.MALFORMED
+            if part.name in FIELDS:
+                fields[part.name] = (await part.read_chunk(MAX_FIELD)).decode("utf-8", "replace")
             elif part.name == "photo":
                 photo, problem = await _photo(part, cap)
                 if problem is Problem.TOO_LARGE:
-                    return csrf, b"", problem
+                    return fields, b"", problem
             # What is left of the part is read here, within the bound, rather than
             # by the reader's next() (which would read it whole, however long).
             if not await _skip(part, request, limit):
-                return csrf, b"", Problem.TOO_LARGE
+                return fields, b"", Problem.TOO_LARGE
     except (ValueError, HttpProcessingError):  # a malformed body (a header too long)
-        return csrf, b"", Problem.MALFORMED
-    return csrf, photo, problem
+        return fields, b"", Problem.MALFORMED
+    return fields, photo, problem
 
 
 async def _skip(part: BodyPartReader, request: web.Request, limit: int) -> bool:
