@@ -59,7 +59,8 @@ async def test_every_response_carries_the_security_headers(app: App) -> None:
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert "aiohttp" not in headers.get("Server", "")
-    assert page.headers["Cache-Control"] == "no-store"
+    for response in (page, css):  # a cached stylesheet shows where the device has been
+        assert response.headers["Cache-Control"] == "no-store"
     cookie = page.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
     assert "Expires" not in cookie and "Max-Age" not in cookie  # gone with the browser
@@ -380,6 +381,17 @@ async def test_ending_the_session_forgets_it(app: App) -> None:
         again = await c.get()
     assert ended.status == 200 and _(strings.ENDED) in ended.text
     assert "曾立新" not in again.text and "Set-Cookie" in again.headers  # a new session
+
+
+async def test_ending_the_session_asks_the_browser_to_clear_the_sites_cache_too(
+    app: App,
+) -> None:
+    async with serving(app) as web, WebClient(web.port or 0, **EN) as c:
+        token = (await c.get()).csrf
+        async with c.session.post(c.base + "/end", data={"csrf": token},
+                                  allow_redirects=False) as response:  # fmt: skip
+            cleared = response.headers["Clear-Site-Data"]
+    assert {part.strip() for part in cleared.split(",")} == {'"cache"', '"cookies"', '"storage"'}
 
 
 async def test_the_ended_page_never_says_a_live_session_is_over(app: App) -> None:

@@ -63,7 +63,7 @@ LATEST = "/#latest"
 #: Form posts other than photos are small: a message is at most 4,000 characters.
 MAX_FORM = 128 * 1024
 #: Clears what the browser holds for this site when a session ends.
-CLEAR_SITE_DATA = '"cookies", "storage"'
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 UPLOAD_NOTICES = {
     Problem.TOO_LARGE: strings.TOO_LARGE,
     Problem.NOT_A_PHOTO: strings.NOT_A_PHOTO,

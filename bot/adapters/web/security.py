@@ -38,7 +38,9 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
-#: Pages show a conversation: kept by no cache, on the way or in the browser.
+#: Pages show a conversation: kept by no cache, on the way or in the browser. Nor is
+#: anything else of the bot's: a stylesheet kept in a seized computer's browser cache,
+#: under the bot's address, shows that the device visited it.
 NO_STORE = "no-store"
 #: Headers that tor2web gateways add (and ordinary proxies, which an onion has none of).
 GATEWAY_HEADERS = ("X-Tor2web", "X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "Via")
@@ -51,8 +53,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
     """For every response, also aiohttp's own errors (``on_response_prepare``)."""
     response.headers.update(HEADERS)
-    if not request.path.startswith("/static/"):
-        response.headers["Cache-Control"] = NO_STORE
+    response.headers["Cache-Control"] = NO_STORE
     # aiohttp names itself and its version otherwise.
     response.headers["Server"] = "candibot"
 
