@@ -66,6 +66,7 @@ def web_bot(db_url: str, port: int) -> subprocess.Popen[bytes]:
             "CANDIBOT_WEB_LISTEN": f"127.0.0.1:{port}",
             "CANDIBOT_WEB_SESSION_PER_MINUTE": "1000000",
             "CANDIBOT_WEB_GLOBAL_PER_MINUTE": "100000000",
+            "CANDIBOT_WEB_NEW_SESSIONS_PER_MINUTE": "100000000",
             "CANDIBOT_RATE_BURST": "1000000",
             "CANDIBOT_RATE_PER_MINUTE": "1000000",
         }

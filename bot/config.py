@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     web_session_per_minute: int = 30
     #: Messages and presses, and new sessions, all web users together may send in a minute.
     web_global_per_minute: int = 3000
+    #: New web sessions all visitors together may open in a minute: with the minutes a
+    #: session lives, this bounds how many are kept in memory at once.
+    web_new_sessions_per_minute: int = 300
+    #: Photos all web users together may add to reports in a minute: a report's draft
+    #: keeps its photos in memory for up to an hour, and web sessions cost nothing.
+    web_photos_per_minute: int = 10
     #: The largest photo upload, in KiB (the report flow refuses photos over 10 MB).
     web_max_upload_kib: int = 10 * 1024
 

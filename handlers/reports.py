@@ -75,6 +75,27 @@ SAFETY_NOTE = N_(
     "homeserver you trust is the safer channel. Leave out your name and details that "
     "identify you unless you want the moderators to know them."
 )
+#: The same, on the bot's own web page: no chat service, but the network and the device.
+SAFETY_NOTE_OWN_PAGE = N_(
+    "Before you start: this bot does not record who you are, and your report is stored "
+    "encrypted. This page is the bot's own: no chat service carries it. But unless you "
+    "use Tor Browser, whoever watches your connection can see that you opened it, and "
+    "anyone who picks up this device can read this page until you end the session. Leave "
+    "out your name and details that identify you unless you want the moderators to know "
+    "them."
+)
+RECEIPT_NOTE = N_(
+    "Send /status followed by the receipt to see what happened to your report, answer the "
+    "moderators' questions or add information. Anyone with the receipt can do so: keep it "
+    "safe, and delete this message if others may see your phone."
+)
+#: On the web page, where no message can be deleted but the session can be ended.
+RECEIPT_NOTE_OWN_PAGE = N_(
+    "Send /status followed by the receipt to see what happened to your report, answer the "
+    "moderators' questions or add information. Anyone with the receipt can do so: keep it "
+    "safe, and end this session (the button at the foot of the page) if others may use "
+    "this device."
+)
 PHOTO_REFUSALS = {
     "too_large": N_("That photo is larger than 10 MB. Please send a smaller one."),
     "not_an_image": N_("That is not a photo I can read. Please send a JPEG or PNG image."),
@@ -134,8 +155,9 @@ async def report_command(ctx: Ctx) -> Reply:
 
 
 def ask_safety(ctx: Ctx) -> Reply:
+    note = SAFETY_NOTE if ctx.capabilities.chat_service else SAFETY_NOTE_OWN_PAGE
     return Reply.of(
-        join([bold(ctx._("Report an incident")), plain(ctx._(SAFETY_NOTE))]),
+        join([bold(ctx._("Report an incident")), plain(ctx._(note))]),
         [[Button(ctx._("I understand, continue"), "rpt:go")], _cancel_row(ctx)],
     )
 
@@ -499,6 +521,7 @@ async def submit(ctx: Ctx) -> list[Reply]:
         quarantined=not within_caps,
     )
     ctx.state = ctx.state.fresh()
+    receipt_note = RECEIPT_NOTE if ctx.capabilities.chat_service else RECEIPT_NOTE_OWN_PAGE
     replies = [
         Reply.of(
             join(
@@ -506,14 +529,7 @@ async def submit(ctx: Ctx) -> list[Reply]:
                     bold(ctx._("Your report was received. Thank you.")),
                     plain(ctx._("Your receipt (shown only this once, write it down):")),
                     code(format_receipt(receipt)),
-                    plain(
-                        ctx._(
-                            "Send /status followed by the receipt to see what happened to your "
-                            "report, answer the moderators' questions or add information. "
-                            "Anyone with the receipt can do so: keep it safe, and delete this "
-                            "message if others may see your phone."
-                        )
-                    ),
+                    plain(ctx._(receipt_note)),
                 ]
             )
         )

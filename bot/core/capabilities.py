@@ -21,6 +21,9 @@ class Capabilities:
     moderation: bool = True
     #: The bot can write to a chat after its turn (alerts, reminders, broadcasts).
     reaches_later: bool = True
+    #: A chat service (Telegram, a Matrix homeserver) carries the conversation. False on
+    #: the bot's own web page, where the network and the device are what to warn about.
+    chat_service: bool = True
 
 
 #: What the core assumes of a platform whose adapter it has not been told about.

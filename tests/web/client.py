@@ -11,6 +11,7 @@ import aiohttp
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 PAYLOAD = re.compile(r'name="payload" value="([^"]*)"')
 TAG = re.compile(r"<[^>]+>")
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
 
 
 class Page:
@@ -27,6 +28,15 @@ class Page:
         found = CSRF.search(self.html)
         assert found, "the page has no form"
         return html.unescape(found.group(1))
+
+    def hidden(self, action: str) -> dict[str, str]:
+        """The hidden fields of the page's form that posts to ``action``, as a browser
+        sends them."""
+        form = re.search(
+            rf'<form method="post" action="{re.escape(action)}".*?</form>', self.html, re.S
+        )
+        assert form, f"the page has no form for {action}"
+        return {name: html.unescape(value) for name, value in HIDDEN.findall(form.group(0))}
 
     @property
     def payloads(self) -> list[str]:

@@ -4,11 +4,16 @@ reports set up with cheap receipt hashes), with a clock the tests move by hand."
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright
 
 from bot.adapters.web import WebAdapter, WebOptions
 from bot.app import App, build_app
@@ -72,3 +77,37 @@ async def serving(app: App, **options: Any) -> AsyncIterator[WebAdapter]:
     finally:
         await adapter.stop()
         await asyncio.wait_for(task, 15)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: For modules that drive Debian's chromium (never a downloaded browser): one browser
+#: and one bot (SQLite) serve the whole module.
+IN_CHROMIUM = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and os.environ.get("CI", "").lower() != "true",
+        reason="chromium is not installed (apt-get install chromium; .ci/run does)",
+    ),
+]
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        await browser.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> AsyncIterator[WebAdapter]:
+    path = tmp_path_factory.mktemp("web") / "candibot.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    private = generate()
+    app = await web_app(f"sqlite:///{path}", ModeratorKeys(private.public_key, private), Clock())
+    async with serving(app) as adapter:
+        yield adapter
+    await app.close()

@@ -11,55 +11,18 @@ browser and one bot (SQLite) serve the whole module.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Page, Request, async_playwright, expect
+from playwright.async_api import Browser, Page, Request, expect
 
 from bot.adapters.web import WebAdapter
-from bot.app import App
-from storage.crypto import ModeratorKeys, generate
-from tests.helpers import Clock
 from tests.telegram.conftest import gps_jpeg
-from tests.web.conftest import serving, web_app
+from tests.web.conftest import IN_CHROMIUM, PHONE
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("CI", "").lower() != "true",
-        reason="chromium is not installed (apt-get install chromium; .ci/run does)",
-    ),
-]
+pytestmark = IN_CHROMIUM
 RECEIPT = re.compile(r"\d{4} \d{4} \d{4} \d{4}")
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield browser
-        await browser.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> AsyncIterator[WebAdapter]:
-    path = tmp_path_factory.mktemp("web") / "candibot.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    private = generate()
-    app: App = await web_app(f"sqlite:///{path}", ModeratorKeys(private.public_key, private),
-                             Clock())  # fmt: skip
-    async with serving(app) as adapter:
-        yield adapter
-    await app.close()
 
 
 class Visit:

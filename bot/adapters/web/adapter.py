@@ -14,7 +14,7 @@ import contextvars
 import time
 from collections.abc import Callable
 
-from aiohttp import web
+from aiohttp import web, web_response
 
 from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable
 from bot.adapters.web.limits import WebLimits
@@ -49,6 +49,7 @@ class WebAdapter(Adapter):
         max_text_chars=1_000_000,
         moderation=False,
         reaches_later=False,
+        chat_service=False,
     )
 
     def __init__(
@@ -66,6 +67,8 @@ class WebAdapter(Adapter):
             store,
             per_session=options.session_per_minute,
             globally=options.global_per_minute,
+            new_sessions=options.new_sessions_per_minute,
+            photos=options.photos_per_minute,
             clock=clock,
         )
         #: Set once the server listens; ``port`` then says where.
@@ -79,6 +82,9 @@ class WebAdapter(Adapter):
 
         self._sink = sink
         withhold_addresses()
+        # aiohttp names itself, its version and Python's in the responses it makes before
+        # any handler runs (a malformed request's 400): a map of what to attack.
+        web_response.SERVER_SOFTWARE = "candibot"  # type: ignore[attr-defined]
         # No access log: it would write every client's address.
         runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
         await runner.setup()

@@ -5,6 +5,12 @@ is a form POST (``/say``, ``/press``, ``/photo``, ``/language``, ``/end``) that 
 answered with a redirect to ``/#latest``, so that a reload never sends it again
 (Post/Redirect/Get). A refused POST (an out-of-date form, too many messages, a photo
 too large) shows the page again with a notice, and sends nothing to the core.
+
+The cookie is ``SameSite=Strict``, so a request another site makes comes without it.
+Such a request must not make a session: its cookie would replace the reader's own and
+lose their conversation (and a report's draft). So a POST without the cookie, or one
+the browser says another site made, is refused with a notice and no cookie; and a link
+from another site gets a page that opens the chat again from this site, with the cookie.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,14 @@ from bot.adapters.web import strings
 from bot.adapters.web.adapter import PLATFORM, WebAdapter
 from bot.adapters.web.language import NAMES, TAGS, from_header, other
 from bot.adapters.web.render import asks_for_photo, bubble, latest_buttons, shown
-from bot.adapters.web.security import add_headers, cookie_options, onion_refusal, same_token
+from bot.adapters.web.security import (
+    add_headers,
+    cookie_name,
+    cookie_options,
+    from_elsewhere,
+    onion_refusal,
+    same_token,
+)
 from bot.adapters.web.sessions import Ids, Session, valid_id
 from bot.adapters.web.uploads import Problem, read_upload
 from bot.core.events import (
@@ -38,6 +51,7 @@ from bot.core.events import (
     SenderRef,
     event_from_text,
 )
+from bot.core.inputs import MAX_TEXT_CHARS
 from bot.core.limits import SLOW_DOWN
 from bot.core.locks import KeyedLocks
 from bot.core.replies import Reply
@@ -45,12 +59,11 @@ from bot.core.replies import Reply
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-COOKIE = "candibot"
 LATEST = "/#latest"
 #: Form posts other than photos are small: a message is at most 4,000 characters.
 MAX_FORM = 128 * 1024
 #: Clears what the browser holds for this site when a session ends.
-CLEAR_SITE_DATA = '"cookies", "storage"'
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 UPLOAD_NOTICES = {
     Problem.TOO_LARGE: strings.TOO_LARGE,
     Problem.NOT_A_PHOTO: strings.NOT_A_PHOTO,
@@ -70,6 +83,8 @@ class Step:
 
 
 MakeStep = Callable[[Ids, Session], Step]
+#: A form's fields as ``request.post()`` gives them.
+Form = Mapping[str, object]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -106,6 +121,9 @@ def _guard(adapter: WebAdapter) -> Middleware:
         language = from_header(request.headers.get("Accept-Language"))
         if onion_refusal(request, adapter.options.onion_name):
             return _notice(request, adapter, language, strings.ONION_ONLY, status=421)
+        if request.method == "POST" and from_elsewhere(request):
+            # Another site's form: refused before it touches a session or the cookie.
+            return _notice(request, adapter, language, strings.STALE_FORM, status=403)
         try:
             return await handler(request)
         except web.HTTPException:
@@ -127,14 +145,19 @@ def _words(adapter: WebAdapter, language: str) -> dict[str, str]:
 
 
 def _notice(
-    request: web.Request, adapter: WebAdapter, language: str, message: str, *, status: int
-) -> web.Response:
-    """A page with nothing but a message: no session is made or touched."""
+    request: web.Request, adapter: WebAdapter, language: str, message: str | None, *,
+    status: int, reopen: bool = False,
+) -> web.Response:  # fmt: skip
+    """A page with nothing but a message: no session is made or touched. With
+    ``reopen``, it opens the chat again at once (``/``, now from this site)."""
     _ = adapter.catalogs.gettext(language)
+    words = _words(adapter, language)
     context = {
         "lang": TAGS[language],
-        "t": _words(adapter, language),
-        "message": _(message).format(minutes=adapter.options.session_minutes),
+        "t": words,
+        "message": _(message).format(minutes=adapter.options.session_minutes) if message else None,
+        "reopen": reopen,
+        "link": words["open_chat"] if reopen else words["new_session"],
     }
     return aiohttp_jinja2.render_template("notice.html", request, context, status=status)
 
@@ -145,6 +168,7 @@ class Routes:
         self._sessions = adapter.sessions
         self._limits = adapter.limits
         self._locks = KeyedLocks()
+        self._cookie = cookie_name(adapter.options.https)
 
     # Showing ---------------------------------------------------------------
 
@@ -160,6 +184,7 @@ class Routes:
             "lang": TAGS[language],
             "t": _words(self._adapter, language),
             "csrf": session.csrf,
+            "turn": session.turns,
             "bubbles": shown(session.entries),
             "buttons": latest_buttons(session.entries),
             "asks_for_photo": asks_for_photo(session.entries),
@@ -184,11 +209,16 @@ class Routes:
         return render
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
+        if sid is None and from_elsewhere(request):
+            # A link on another site: the browser withheld the cookie, and a new session
+            # would replace the reader's own. Open the page again from here instead.
+            language = from_header(request.headers.get("Accept-Language"))
+            return _notice(request, self._adapter, language, None, status=200, reopen=True)
         session = await self._sessions.load(sid)
         if sid is None or session is None:
             language = from_header(request.headers.get("Accept-Language"))
-            if not await self._limits.globally():
+            if not await self._limits.new_session():
                 return _notice(request, self._adapter, language, strings.BUSY, status=429)
             sid, session = await self._sessions.create(language)
             response = self._render(request, session)
@@ -201,14 +231,20 @@ class Routes:
         return response
 
     def _set_cookie(self, response: web.StreamResponse, sid: str) -> None:
-        response.set_cookie(COOKIE, sid, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
+        response.set_cookie(self._cookie, sid, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
 
     # Changing --------------------------------------------------------------
 
-    async def _act(self, request: web.Request, token: object, make: MakeStep) -> web.StreamResponse:
-        """Check the session, its token and the budgets, then run one turn and redirect."""
-        sid = request.cookies.get(COOKIE)
-        if sid is None or not valid_id(sid):
+    async def _act(
+        self, request: web.Request, form: Form, make: MakeStep, *, photo: bool = False
+    ) -> web.StreamResponse:
+        """Check the session, its token, the turn the form was shown at, and the budgets
+        (the photos' too, for a photo), then run one turn and redirect."""
+        token, turn = form.get("csrf"), form.get("turn")
+        sid = request.cookies.get(self._cookie)
+        if sid is None:
+            return self._without_cookie(request)
+        if not valid_id(sid):
             return await self._restart(request, None)
         ids = await self._sessions.ids(sid)
         async with self._locks.hold(ids.chat):
@@ -217,10 +253,18 @@ class Routes:
                 return await self._restart(request, strings.EXPIRED)
             if not same_token(session.csrf, token):
                 return self._render(request, session, status=403, notice=strings.STALE_FORM)
+            if isinstance(turn, str) and turn != str(session.turns):
+                # A form of an earlier page: pressed twice while the first was on its way
+                # (the browser then shows the second answer), or an old tab. Sent again,
+                # "Send the report" would be answered that the button expired and the
+                # report was cancelled, below the receipt of the one just sent.
+                return self._render(request, session, status=409, notice=strings.MOVED_ON)
             if not await self._limits.globally():
                 return self._render(request, session, status=429, notice=strings.BUSY)
             if not await self._limits.for_session(ids.chat):
                 return self._render(request, session, status=429, notice=SLOW_DOWN)
+            if photo and not await self._limits.photo():
+                return self._render(request, session, status=429, notice=strings.BUSY)
             step = make(ids, session)
             session = step.session
             if step.event is not None:
@@ -229,10 +273,18 @@ class Routes:
             await self._sessions.save(sid, replace(session, notice=None))
         return _see_other(LATEST)
 
-    async def _restart(self, request: web.Request, notice: str | None) -> web.StreamResponse:
-        """A POST without a live session: a new one, which says why nothing was sent."""
+    def _without_cookie(self, request: web.Request) -> web.StreamResponse:
+        """A POST without the cookie: another site's form (``SameSite=Strict`` withholds
+        it), or a browser that dropped it. Nothing is sent, and neither a session nor a
+        cookie is made, which would replace the reader's own."""
         language = from_header(request.headers.get("Accept-Language"))
-        if not await self._limits.globally():
+        return _notice(request, self._adapter, language, strings.STALE_FORM, status=403)
+
+    async def _restart(self, request: web.Request, notice: str | None) -> web.StreamResponse:
+        """A POST whose cookie names no live session (it expired): a new one, which says
+        why nothing was sent."""
+        language = from_header(request.headers.get("Accept-Language"))
+        if not await self._limits.new_session():
             return _notice(request, self._adapter, language, strings.BUSY, status=429)
         sid, _ = await self._sessions.create(language, notice or strings.STALE_FORM)
         response = _see_other(LATEST)
@@ -248,9 +300,11 @@ class Routes:
             if not typed:
                 return Step(None, None, session)
             event = event_from_text(typed, **_origin(ids, session.language))
-            return Step(event, Reply.of(typed), session)
+            # The core refuses a message over its limit and says so; the page keeps no
+            # more of it than that, whatever was posted.
+            return Step(event, Reply.of(_shortened(typed)), session)
 
-        return await self._act(request, form.get("csrf"), step)
+        return await self._act(request, form, step)
 
     async def press(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
@@ -263,27 +317,37 @@ class Routes:
             event = ButtonAction(payload=payload, **_origin(ids, session.language))
             return Step(event, Reply.of(label) if label else None, session)
 
-        return await self._act(request, form.get("csrf"), step)
+        return await self._act(request, form, step)
 
     async def photo(self, request: web.Request) -> web.StreamResponse:
         upload = await read_upload(request, self._adapter.options.max_upload_bytes)
         if upload.problem is not None:
-            return await self._refused_upload(request, upload.csrf, upload.problem)
+            refusal = await self._refused_upload(request, upload.csrf, upload.problem)
+            if upload.cut_off:
+                # Sent now, then the connection closed: aiohttp would otherwise go on
+                # reading what the sender streams for a while ("lingering").
+                await refusal.prepare(request)
+                await refusal.write_eof()
+                request.protocol.force_close()
+            return refusal
 
         def step(ids: Ids, session: Session) -> Step:
             event = PhotoMessage(image=upload.photo, **_origin(ids, session.language))
             said = self._adapter.catalogs.gettext(session.language)(strings.PHOTO_SENT)
             return Step(event, Reply.of(said), session)
 
-        return await self._act(request, upload.csrf, step)
+        fields = {"csrf": upload.csrf} | ({"turn": upload.turn} if upload.turn else {})
+        return await self._act(request, fields, step, photo=True)
 
     async def _refused_upload(
         self, request: web.Request, token: str, problem: Problem
     ) -> web.StreamResponse:
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
+        if sid is None:
+            return self._without_cookie(request)
         session = await self._sessions.load(sid)
-        if sid is None or session is None:
-            return await self._restart(request, strings.EXPIRED if sid else None)
+        if session is None:
+            return await self._restart(request, strings.EXPIRED)
         if not same_token(session.csrf, token):
             return self._render(request, session, status=403, notice=strings.STALE_FORM)
         status = {Problem.TOO_LARGE: 413, Problem.NOT_A_PHOTO: 415}.get(problem, 400)
@@ -301,16 +365,19 @@ class Routes:
             event = Command(name="language", args=chosen, **_origin(ids, chosen))
             return Step(event, None, switched)
 
-        return await self._act(request, form.get("csrf"), step)
+        return await self._act(request, form, step)
 
     async def end(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(self._cookie)
+        if sid is None:
+            # Nothing to end here; deleting the cookie would end the reader's own.
+            return self._without_cookie(request)
         session = await self._sessions.load(sid)
         language = (
             session.language if session else from_header(request.headers.get("Accept-Language"))
         )
-        if sid is not None and session is not None:
+        if session is not None:
             if not same_token(session.csrf, form.get("csrf")):
                 return self._render(request, session, status=403, notice=strings.STALE_FORM)
             ids = await self._sessions.ids(sid)
@@ -319,13 +386,19 @@ class Routes:
                 await self._adapter.turn(Command(name="cancel", **_origin(ids, language)))
                 await self._sessions.forget(sid)
         response = _see_other(f"/ended?lang={language}")
-        response.del_cookie(COOKIE, path="/")
+        response.del_cookie(self._cookie, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
         response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
 
     async def ended(self, request: web.Request) -> web.StreamResponse:
         asked = request.query.get("lang", "")
         language = asked if asked in NAMES else from_header(request.headers.get("Accept-Language"))
+        if from_elsewhere(request):
+            # Another site's link: the session may well be alive, and saying it is over
+            # would leave the reader believing the device holds nothing.
+            return _notice(request, self._adapter, language, None, status=200, reopen=True)
+        if await self._sessions.load(request.cookies.get(self._cookie)) is not None:
+            return _see_other(LATEST)
         return _notice(request, self._adapter, language, strings.ENDED, status=200)
 
 
@@ -341,6 +414,11 @@ def _origin(ids: Ids, language: str) -> dict[str, Any]:
         "language": language,
         "event_id": uuid.uuid4().hex,
     }
+
+
+def _shortened(text: str) -> str:
+    """What the page keeps of the reader's message: at most the core's limit."""
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS] + "…"
 
 
 def _label(session: Session, payload: str) -> str | None:

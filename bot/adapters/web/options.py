@@ -22,6 +22,10 @@ class WebOptions:
     session_per_minute: int = 30
     #: Messages, presses and new sessions of everyone together in a minute.
     global_per_minute: int = 3000
+    #: New sessions of everyone together in a minute (and within ``global_per_minute``).
+    new_sessions_per_minute: int = 300
+    #: Photos added to reports by everyone together in a minute.
+    photos_per_minute: int = 10
     max_upload_bytes: int = 10 * 1024 * 1024
 
     @property
@@ -44,5 +48,7 @@ class WebOptions:
             session_seconds=settings.web_session_minutes * 60.0,
             session_per_minute=settings.web_session_per_minute,
             global_per_minute=settings.web_global_per_minute,
+            new_sessions_per_minute=settings.web_new_sessions_per_minute,
+            photos_per_minute=settings.web_photos_per_minute,
             max_upload_bytes=settings.web_max_upload_kib * 1024,
         )

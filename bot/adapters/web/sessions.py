@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -28,6 +29,9 @@ ID_BYTES = 16
 SECRET_SECONDS = 400 * 24 * 3600.0
 #: Bubbles kept on the page (a few turns); older ones are forgotten.
 KEPT_ENTRIES = 16
+#: And at most this many bytes of them (their HTML and their reply), whatever a turn
+#: holds: with the new-session budget, this bounds the memory sessions take.
+KEPT_BYTES = 64 * 1024
 #: A page view counts as activity, but is written back at most this often (seconds).
 TOUCH_EVERY = 60.0
 
@@ -46,6 +50,11 @@ class Entry:
     @property
     def reply(self) -> Reply:
         return Reply.from_json(self.data)
+
+    @property
+    def size(self) -> int:
+        """Roughly the bytes it takes in the sealed session."""
+        return len(self.html.encode()) + len(json.dumps(self.data, ensure_ascii=False).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +76,7 @@ class Session:
         shown = [(True, said)] if said is not None else []
         shown += [(False, reply) for reply in replies]
         new = [Entry(mine, turn, reply.to_json(), render(mine, reply)) for mine, reply in shown]
-        kept = (*self.entries, *new)[-KEPT_ENTRIES:]
-        return replace(self, entries=kept, turns=turn)
+        return replace(self, entries=_kept((*self.entries, *new)), turns=turn)
 
     def stale(self, now: float) -> bool:
         """A page view should write the session back (its time without activity restarts)."""
@@ -98,6 +106,19 @@ class Session:
             notice=data.get("notice"),
             touched=float(data.get("touched", 0.0)),
         )
+
+
+def _kept(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """The newest entries within ``KEPT_ENTRIES`` and ``KEPT_BYTES``; the latest one
+    always (the reader's own message is at most the core's limit)."""
+    kept: list[Entry] = []
+    size = 0
+    for entry in reversed(entries[-KEPT_ENTRIES:]):
+        size += entry.size
+        if kept and size > KEPT_BYTES:
+            break
+        kept.append(entry)
+    return tuple(reversed(kept))
 
 
 @dataclass(frozen=True, slots=True)

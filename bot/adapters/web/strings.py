@@ -41,11 +41,15 @@ ENDED = N_(
     "device, clear the browser's history too."
 )
 NEW_SESSION = N_("Start a new session")
+OPEN_CHAT = N_("Open the chat")
 EXPIRED = N_(
     "Your session had ended after {minutes} minutes without activity, and the bot forgot "
     "it. Nothing was sent: please write again."
 )
 STALE_FORM = N_("This page was out of date, so nothing was sent. Please try again.")
+MOVED_ON = N_(
+    "The conversation had already moved on, so that was not sent again. The latest answer is above."
+)
 TOO_LARGE = N_("That photo is larger than {size} MB. Please choose a smaller one.")
 NOT_A_PHOTO = N_("Only photos can be added here: JPEG, PNG or WebP.")
 NO_FILE = N_("Choose a photo first.")
@@ -81,5 +85,6 @@ def page_words(_: Gettext, *, minutes: int, size_mb: int) -> dict[str, str]:
         "end_hint": _(END_HINT).format(minutes=minutes),
         "ended": _(ENDED),
         "new_session": _(NEW_SESSION),
+        "open_chat": _(OPEN_CHAT),
         "picture": _(PICTURE),
     }

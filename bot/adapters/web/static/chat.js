@@ -10,11 +10,17 @@
     if (box) box.focus({ preventScroll: true });
   }
 
+  // One turn at a time: on a slow connection a second press while the first is on its
+  // way would send the message (or press the button) twice.
+  var sending = false;
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.hasAttribute("data-navigate")) return;
     if (!window.fetch || !window.DOMParser) return;
     event.preventDefault();
+    if (sending) return;
+    sending = true;
     var data = new FormData(form);
     var pressed = event.submitter;
     if (pressed && pressed.name) data.append(pressed.name, pressed.value);
@@ -26,8 +32,9 @@
         document.title = page.title;
         document.documentElement.lang = page.documentElement.lang;
         document.body.replaceWith(document.adoptNode(page.body));
+        sending = false;
         latest();
       })
-      .catch(function () { form.submit(); });
+      .catch(function () { sending = false; form.submit(); });
   });
 })();
