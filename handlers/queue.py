@@ -16,6 +16,7 @@ from bot.core.replies import Button, Reply
 from handlers import auditing
 from handlers.base import Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import TOPICS, label, long_date
+from handlers.list_review import next_change
 from handlers.policy import policy
 from handlers.reports import CATEGORIES, WHENS
 from handlers.staff import PRIVATE_ONLY, Place, moderator, place
@@ -137,6 +138,9 @@ async def next_item(ctx: Ctx, actor: str, skip: int | None = None) -> Reply:
     item = await updates.next_item(session, actor, now)
     if item is not None:
         return await show_candidate_item(ctx, *item)
+    change = await next_change(ctx, actor)
+    if change is not None:
+        return change
     report = await next_report(session, actor, now, skip, quarantine=True)
     if report is not None:
         return await show(ctx, report)
@@ -151,10 +155,14 @@ async def next_quarantined(ctx: Ctx, actor: str, skip: int | None = None) -> Rep
 
 
 async def room_item(ctx: Ctx, actor: str) -> Reply:
-    """The moderators' room reviews candidates' items; reports only reach a private chat."""
+    """The moderators' room reviews candidates' items and changes to the candidate lists;
+    reports only reach a private chat."""
     item = await updates.next_item(ctx.unit.session, actor, policy(ctx).clock())
     if item is not None:
         return await show_candidate_item(ctx, *item)
+    change = await next_change(ctx, actor)
+    if change is not None:
+        return change
     return Reply.of(ctx._(PRIVATE_ONLY))
 
 

@@ -36,6 +36,15 @@ HELP = (
     ("help", N_("this list")),
 )
 DESCRIPTIONS = dict(HELP)
+#: Listed in /help to volunteers and moderators only (and never in the platforms' menus).
+STAFF_HELP = (
+    ("addcandidate", N_("add a candidate from the election committee's notice, with its source")),
+    (
+        "editcandidate",
+        N_("correct a candidate's name, stage, nomination or seats, with the source"),
+    ),
+    ("queue", N_("moderators: review reports, candidates' updates and changes to the lists")),
+)
 
 DEMO_NOTICE = N_("Demo data: every candidate shown here is fictional.")
 
@@ -51,6 +60,8 @@ async def role_line(ctx: Ctx) -> Text:
         return plain(ctx._("You are signed in as an administrator."))
     if roles.is_moderator:
         return plain(ctx._("You are signed in as a moderator."))
+    if roles.enters_lists:
+        return plain(ctx._("You are signed in as a volunteer: you enter candidate lists."))
     if roles.candidacy_ids:
         return plain(ctx._("Your account speaks for a verified candidate."))
     return Text()
@@ -96,7 +107,12 @@ def help_text(ctx: Ctx) -> Text:
 
 @router.command("help", description=DESCRIPTIONS["help"])
 async def help_command(ctx: Ctx) -> Reply:
-    return Reply.of(help_text(ctx))
+    roles = await roles_of(ctx.unit.session, ctx.event.sender.platform, ctx.event.sender.id)
+    if not roles.enters_lists:
+        return Reply.of(help_text(ctx))
+    lines: list[Text] = [help_text(ctx), bold(ctx._("For volunteers and moderators:"))]
+    lines += [plain(f"/{name} — {ctx._(description)}") for name, description in STAFF_HELP]
+    return Reply.of(join(lines))
 
 
 @router.action("menu")

@@ -106,12 +106,16 @@ class Router(Generic[U]):
         return register
 
     def before(
-        self, *, command: str | None = None, action: str | None = None, step: str | None = None
-    ) -> Callable[[Preparer], Preparer]:
+        self, *, command: str | None = None, action: str | None = None, step: str | None = None,
+        photos: bool = False,
+    ) -> Callable[[Preparer], Preparer]:  # fmt: skip
         """Run the decorated preparer before the transaction of a ``command``, a button
-        with prefix ``action``, or media sent at private ``step``."""
+        with prefix ``action``, media sent at private ``step``, or with ``photos`` a photo
+        sent outside any private flow (whose step is not known before the transaction:
+        the preparer tells cheaply whether the photo is expected, from ``Prep.ephemeral``)."""
         (key,) = [f"{kind}:{name}" for kind, name in
-                  (("command", command), ("action", action), ("step", step)) if name]  # fmt: skip
+                  (("command", command), ("action", action), ("step", step),
+                   ("photo", "any" if photos else None)) if name]  # fmt: skip
 
         def register(fn: Preparer) -> Preparer:
             self._claim(self._before, key, fn, "preparer")
@@ -193,8 +197,8 @@ class Router(Generic[U]):
             key = f"command:{event.name}"
         elif isinstance(event, ButtonAction):
             key = f"action:{event.payload.partition(':')[0]}"
-        elif isinstance(event, PhotoMessage) and prep.step is not None:
-            key = f"step:{prep.step}"
+        elif isinstance(event, PhotoMessage):
+            key = "photo:any" if prep.step is None else f"step:{prep.step}"
         else:
             return None
         preparer = self._before.get(key)
