@@ -314,7 +314,11 @@ async def candidacy_profile(
     if row is None:
         return None
     summary = _summary(row)
-    candidacy, person = row[0], row[1]
+    candidacy, person, election = row[0], row[1], row[3]
+    # Without a source of its own, a candidacy was checked where and when its election was.
+    source, checked = candidacy.source, candidacy.checked_on
+    if not source:
+        source, checked = election.source, checked or election.updated_at.date()
     points = (await platforms(session, [candidacy_id], language))[candidacy_id]
     verified = await session.scalar(_VERIFIED, wanted)
     published = await session.scalars(_PUBLISHED, wanted)
@@ -326,9 +330,9 @@ async def candidacy_profile(
         verified=bool(verified),
         updates=tuple(u for u in updates if u.kind != UpdateKind.link)[:PROFILE_UPDATES],
         links=tuple(u for u in updates if u.kind == UpdateKind.link),
-        source=candidacy.source,
-        photo_kept=await _photo_kept(session, candidacy.source),
-        checked_on=candidacy.checked_on,
+        source=source,
+        photo_kept=await _photo_kept(session, source),
+        checked_on=checked,
     )
 
 

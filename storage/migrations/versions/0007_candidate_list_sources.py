@@ -91,7 +91,7 @@ def upgrade() -> None:
     day = (
         "(e.updated_at AT TIME ZONE 'UTC')::date"
         if op.get_bind().dialect.name == "postgresql"
-        else "date(e.updated_at)"
+        else "date(substr(e.updated_at, 1, 10))"
     )
     of_election = (
         "FROM elections e JOIN electoral_districts d ON d.election_id = e.id "
