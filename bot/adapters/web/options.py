@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Settings
 
@@ -23,6 +24,8 @@ class WebOptions:
     #: Messages, presses and new sessions of everyone together in a minute.
     global_per_minute: int = 3000
     max_upload_bytes: int = 10 * 1024 * 1024
+    #: Where ``candibot export --format open-data`` writes: served read-only at /data.
+    open_data_dir: Path | None = None
 
     @property
     def session_minutes(self) -> int:
@@ -45,4 +48,5 @@ class WebOptions:
             session_per_minute=settings.web_session_per_minute,
             global_per_minute=settings.web_global_per_minute,
             max_upload_bytes=settings.web_max_upload_kib * 1024,
+            open_data_dir=settings.web_open_data_dir,
         )
