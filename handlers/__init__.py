@@ -21,6 +21,7 @@ def build_router() -> Router[StoreUnit]:
         language,
         list_edit,
         list_entry,
+        list_resume,
         list_review,
         list_source,
         now,
@@ -46,7 +47,7 @@ def build_router() -> Router[StoreUnit]:
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)
     moderators = (staff, queue, claims, setdate, stats, auditlog)
-    volunteers = (list_entry, list_edit, list_source, list_review)
+    volunteers = (list_entry, list_edit, list_source, list_review, list_resume)
     for module in (*citizens, *reporters, *candidates_own, *moderators, *volunteers, common):
         router.include(module.router)
     return router

@@ -43,7 +43,7 @@ ASK = {"name": (NAME, ask_name), "stage": (STAGE, ask_stage),
        "nomination": (NOMINATION, ask_nomination), "seats": (SEATS, ask_seats)}  # fmt: skip
 
 
-@router.command("editcandidate")
+@router.command("editcandidate", ends_flows=True)
 async def edit_command(ctx: Ctx) -> Reply:
     return await begin(ctx, "editcandidate", PICK, "edit", pick_typed, ask_pick)
 

@@ -160,7 +160,7 @@ async def chosen_by_words(
 # The place and its election -------------------------------------------------------
 
 
-@router.command("addcandidate")
+@router.command("addcandidate", ends_flows=True)
 async def add_command(ctx: Ctx) -> Reply:
     return await begin(ctx, "addcandidate", PLACE, "add", place_typed, ask_place)
 

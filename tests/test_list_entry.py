@@ -238,3 +238,24 @@ async def test_help_lists_the_new_commands_to_volunteers(chat: MemoryAdapter) ->
     volunteer = texts(await chat.say("/help", user=VERA, language=ZH))
     assert "/addcandidate" in volunteer and "/editcandidate" in volunteer
     assert "/addcandidate" not in texts(await chat.say("/help", user=CITIZEN, language=EN))
+
+
+@pytest.mark.parametrize(("language", "kept"), [(EN, "What you entered so far is kept"),
+                                                (ZH, "你已经输入的内容会保留")])  # fmt: skip
+async def test_a_command_halfway_is_answered_and_the_draft_kept(
+    chat: MemoryAdapter, language: str, kept: str
+) -> None:
+    elections = await chat.say(f"/addcandidate {XIHU}", user=VERA, language=language)
+    await chat.press(button(elections, "lse:"), user=VERA, language=language)
+    await chat.say("3", user=VERA, language=language)
+
+    looked = await chat.say("/candidate 1", user=VERA, language=language)
+    assert "曾立新" in texts(looked) and "lsr:go" in payloads(looked)
+    assert ("kept" in texts(looked)) or ("保留" in texts(looked))
+    resumed = texts(await chat.press("lsr:go", user=VERA, language=language))
+    assert ("name" in resumed) or ("姓名" in resumed)
+    asked = await chat.say("郝建平", user=VERA, language=language)
+    assert "lsn:voters_joint" in payloads(asked), "the draft went on from the name"
+    # A typed answer off the menu is asked again, the draft still kept.
+    assert kept in texts(await chat.say("嗯", user=VERA, language=language))
+    assert "lsn:party" in payloads(await chat.say("嗯", user=VERA, language=language))
