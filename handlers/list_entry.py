@@ -422,7 +422,7 @@ async def name_typed(ctx: Ctx) -> Reply:
         district = await _district_of(ctx)
     listed = await listed_as(ctx.unit.session, district if isinstance(district, int) else None,
                              name)  # fmt: skip
-    if listed is not None:
+    if listed is not None and listed != draft(ctx).get("candidacy"):  # not the one corrected
         return Reply.of(
             fmt(ctx._("“{name}” is already listed in that electoral district. To correct them, "
                       "send /editcandidate {number}."), name=name, number=str(listed)),

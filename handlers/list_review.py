@@ -35,7 +35,7 @@ from storage.list_changes import (
     pending,
 )
 from storage.models import ListChange, Moderation
-from storage.notices import notice_photo, photo_sha
+from storage.notices import forget_if_unused, notice_photo, photo_sha
 from storage.roles import roles_of
 from storage.subscriptions import candidacy_place
 
@@ -109,6 +109,7 @@ async def change_button(ctx: Ctx) -> Reply:
     now = policy(ctx).clock()
     if verb == "no":
         close(row, Moderation.rejected, now)
+        await forget_if_unused(ctx.unit.session, row.source)
         await auditing.record(ctx, actor, "reject", "list_change", row.id)
         return Reply.of(ctx._("Rejected. Nothing was changed. Send /queue for the next item."))
     count, wanted = approve(row, actor), await needed(ctx, row)
@@ -132,6 +133,7 @@ async def _apply(ctx: Ctx, actor: str, row: ListChange) -> Reply:
             applied = await apply(session, row, policy(ctx).clock())
     except Stale as stale:
         close(row, Moderation.rejected, policy(ctx).clock())
+        await forget_if_unused(session, row.source)
         await auditing.record(ctx, actor, "reject", "list_change", row.id, reason=stale.reason)
         return Reply.of(
             join(

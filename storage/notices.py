@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import NoticePhoto
+from storage.models import Candidacy, Election, ListChange, Moderation, NoticePhoto
 
 PHOTO_PREFIX = "photo:"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -45,3 +45,23 @@ async def notice_photo(session: AsyncSession, sha256: str) -> NoticePhoto | None
         select(NoticePhoto).where(NoticePhoto.sha256 == sha256)
     )
     return found
+
+
+async def forget_if_unused(session: AsyncSession, source: str) -> bool:
+    """Delete the photo ``source`` names once nothing shows it or may still: no candidacy
+    or election names it, and no change waiting for approval does (a rejected change's
+    photo goes)."""
+    sha = photo_sha(source)
+    if sha is None:
+        return False
+    for named in (
+        select(Candidacy.id).where(Candidacy.source == source),
+        select(Election.id).where(Election.source == source),
+        select(ListChange.id).where(
+            ListChange.source == source, ListChange.status == Moderation.pending
+        ),
+    ):
+        if await session.scalar(named.limit(1)) is not None:
+            return False
+    await session.execute(delete(NoticePhoto).where(NoticePhoto.sha256 == sha))
+    return True

@@ -259,3 +259,39 @@ async def test_a_command_halfway_is_answered_and_the_draft_kept(
     # A typed answer off the menu is asked again, the draft still kept.
     assert kept in texts(await chat.say("嗯", user=VERA, language=language))
     assert "lsn:party" in payloads(await chat.say("嗯", user=VERA, language=language))
+
+
+async def test_a_change_that_no_longer_fits_is_closed_and_leaves_nothing(
+    app: App, chat: MemoryAdapter
+) -> None:
+    await enter_up_to_the_source(chat, VERA, EN)
+    await chat.say("https://example.org/xihu/notice-3", user=VERA, language=EN)
+    await enter_up_to_the_source(chat, VERA, EN)  # the same candidate, from a photo
+    await send_photo(chat, VERA, gps_jpeg(), EN)
+    for moderator in (ALICE, BOB):
+        await chat.press("lc:ok:1", user=moderator, language=EN)
+    await chat.press("lc:ok:2", user=ALICE, language=EN)
+    closed = texts(await chat.press("lc:ok:2", user=BOB, language=EN))
+
+    assert "already listed in that electoral district" in closed and "closed" in closed
+    async with unit_factory(app.engine)() as unit:
+        session = unit.session
+        assert (await session.get_one(ListChange, 2)).status == "rejected"
+        named = await session.scalars(select(Person.id).where(Person.name == "郝建平"))
+        assert len(list(named)) == 1
+        assert await session.scalar(select(NoticePhoto.id)) is None, "its photo went with it"
+    assert [row.detail.get("reason") for row in await _audit(app)
+            if row.action == "reject"] == ["duplicate"]  # fmt: skip
+
+
+async def test_a_rejected_change_shows_nowhere_and_its_photo_goes(
+    app: App, chat: MemoryAdapter
+) -> None:
+    await enter_up_to_the_source(chat, VERA, ZH)
+    await send_photo(chat, VERA, gps_jpeg(), ZH)
+    rejected = texts(await chat.press("lc:no:1", user=ALICE, language=ZH))
+    assert "已驳回" in rejected
+    assert PINYIN not in texts(await chat.say("/search 郝建平", user=CITIZEN, language=ZH))
+    async with unit_factory(app.engine)() as unit:
+        assert await unit.session.scalar(select(NoticePhoto.id)) is None
+    assert "不在待批准状态" in texts(await chat.press("lc:ok:1", user=BOB, language=ZH))
