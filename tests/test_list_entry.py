@@ -21,6 +21,7 @@ from bot.core.replies import Reply
 from storage.models import (
     AuditEntry,
     Candidacy,
+    Election,
     ListChange,
     NoticePhoto,
     OutboxKind,
@@ -37,6 +38,8 @@ from tests.test_reports import gps_jpeg
 
 BOB, VERA, CITIZEN, FOLLOWER = "9002", "9005", "12345", "7300000009"
 XIHU = "330106"
+#: A street office (township level) of 西湖区 with no election of its own.
+STREET = "330106004"
 #: In the profile line of the candidate the tests add, and nowhere else.
 PINYIN = "Hǎo Jiànpíng"
 
@@ -295,3 +298,32 @@ async def test_a_rejected_change_shows_nowhere_and_its_photo_goes(
     async with unit_factory(app.engine)() as unit:
         assert await unit.session.scalar(select(NoticePhoto.id)) is None
     assert "不在待批准状态" in texts(await chat.press("lc:ok:1", user=BOB, language=ZH))
+
+
+async def test_a_new_election_and_district_come_with_the_candidacy(
+    app: App, chat: MemoryAdapter
+) -> None:
+    say = lambda text: chat.say(text, user=VERA, language=EN)  # noqa: E731
+    offered = await say(f"/addcandidate {STREET}")
+    assert "lse:new" in payloads(offered)  # beside the county's election it votes in
+    await chat.press("lse:new", user=VERA, language=EN)
+    await say("第1选区")
+    await say("1 seat")  # a button's label, typed
+    await say("郝建平")
+    await say("nominated by a political party")
+    asked = texts(await say("nominee"))
+    assert "a new one for" in asked and "Flagged (Election Law Art. 31)" in asked
+    await say("https://example.org/street/notice")
+    for moderator in (ALICE, BOB):
+        await chat.press("lc:ok:1", user=moderator, language=EN)
+
+    async with unit_factory(app.engine)() as unit:
+        elections = list(await unit.session.scalars(
+            select(Election).where(Election.area_code == STREET)))  # fmt: skip
+        assert [(e.level, e.status, e.source) for e in elections] == [
+            ("township", "expected", "https://example.org/street/notice")
+        ]
+    shown = texts(await chat.say(f"/area {STREET}", user=CITIZEN, language=EN))
+    assert "郝建平" in shown and "第1选区 (1 seats)" in shown
+    applied = next(row for row in await _audit(app) if row.action == "apply_change")
+    assert applied.detail["new_election"] and applied.detail["new_district"]
