@@ -274,7 +274,10 @@ async def ask_district(ctx: Ctx, offset: int = 0) -> Reply:
     rows.append([Button(ctx._("A new electoral district"), "lsd:new")])
     rows.append(cancel_row(ctx))
     return Reply.of(
-        ctx._("Which electoral district (选区)? Choose it, type its number, or add a new one."),
+        ctx._(
+            "Which electoral district (选区)? Choose it, type it as the notice names it "
+            "(第3选区), or add a new one."
+        ),
         rows,
     )
 
@@ -329,9 +332,9 @@ async def district_typed(ctx: Ctx) -> Reply:
 
 
 def ask_number(ctx: Ctx) -> Reply:
+    # No buttons: a number typed where buttons are shown would pick one (Matrix, console).
     return Reply.of(
-        ctx._("What is the new electoral district's number on the notice? For 第3选区, type 3."),
-        [cancel_row(ctx)],
+        ctx._("What is the new electoral district's number on the notice? For 第3选区, type 3.")
     )
 
 
