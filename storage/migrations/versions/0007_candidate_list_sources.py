@@ -88,19 +88,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_list_changes_status"), ["status"], unique=False)
     op.add_column("candidacies", sa.Column("source", sa.Text(), server_default="", nullable=False))
     op.add_column("candidacies", sa.Column("checked_on", sa.Date(), nullable=True))
-    day = (
-        "(e.updated_at AT TIME ZONE 'UTC')::date"
-        if op.get_bind().dialect.name == "postgresql"
-        else "date(substr(e.updated_at, 1, 10))"
-    )
-    of_election = (
-        "FROM elections e JOIN electoral_districts d ON d.election_id = e.id "
-        "WHERE d.id = candidacies.district_id"
-    )
-    op.execute(
-        f"UPDATE candidacies SET source = (SELECT e.source {of_election}), "
-        f"checked_on = (SELECT {day} {of_election})"
-    )
+    if op.get_bind().dialect.name == "postgresql":  # one join, not a subquery per row
+        op.execute(
+            "UPDATE candidacies SET source = e.source, "
+            "checked_on = (e.updated_at AT TIME ZONE 'UTC')::date "
+            "FROM electoral_districts d JOIN elections e ON e.id = d.election_id "
+            "WHERE d.id = candidacies.district_id"
+        )
+    else:
+        of_election = (
+            "FROM elections e JOIN electoral_districts d ON d.election_id = e.id "
+            "WHERE d.id = candidacies.district_id"
+        )
+        op.execute(
+            f"UPDATE candidacies SET source = (SELECT e.source {of_election}), "
+            f"checked_on = (SELECT date(substr(e.updated_at, 1, 10)) {of_election})"
+        )
     _roles(ROLES_BEFORE, ROLES_AFTER)
 
 
