@@ -66,12 +66,13 @@ NOMINATION_WORDS: dict[str, tuple[str, ...]] = {
     Nomination.party: ("政党", "党", "party"),
     Nomination.organisation: ("团体", "人民团体", "organisation", "organization"),
 }
+#: Read in this order: "未当选" and "not elected" hold "当选" and "elected".
 STAGE_WORDS: dict[str, tuple[str, ...]] = {
+    Stage.not_elected: ("落选", "未当选", "没当选", "not elected"),
+    Stage.elected: ("当选", "elected"),
+    Stage.withdrawn: ("退出", "撤回", "withdrew", "withdrawn"),
     Stage.official: ("正式", "official"),
     Stage.nominated: ("初步", "提名", "推荐", "nominee", "nominated"),
-    Stage.elected: ("当选", "elected"),
-    Stage.not_elected: ("落选", "未当选", "not elected"),
-    Stage.withdrawn: ("退出", "撤回", "withdrew", "withdrawn"),
 }
 UNKNOWN_WORDS = ("unknown", "not given", "不详", "未知", "没写", "没有写", "不清楚")
 _NUMBER = re.compile(r"\d{1,4}")

@@ -18,6 +18,7 @@ from bot.adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.core.events import PhotoMessage
 from bot.core.replies import Reply
+from handlers.list_entry import STAGE_WORDS, by_words
 from storage.models import (
     AuditEntry,
     Candidacy,
@@ -327,3 +328,12 @@ async def test_a_new_election_and_district_come_with_the_candidacy(
     assert "郝建平" in shown and "第1选区 (1 seats)" in shown
     applied = next(row for row in await _audit(app) if row.action == "apply_change")
     assert applied.detail["new_election"] and applied.detail["new_district"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stage"),
+    [("未当选", "not_elected"), ("not elected", "not_elected"), ("当选了", "elected"),
+     ("正式候选人", "official"), ("退出了", "withdrawn")],
+)  # fmt: skip
+def test_the_words_people_use_name_the_stage(typed: str, stage: str) -> None:
+    assert by_words(typed, STAGE_WORDS, list(STAGE_WORDS)) == stage
