@@ -34,7 +34,17 @@ from storage.roles import add_staff
 from storage.subscriptions import subscribe
 from storage.unit import unit_factory
 from tests.helpers import payloads, texts
-from tests.staffed import ALICE, EN, GROUP, ZH, attached, say_in, staff_policy, staffed_app
+from tests.staffed import (
+    ALICE,
+    CAROL,
+    EN,
+    GROUP,
+    ZH,
+    attached,
+    say_in,
+    staff_policy,
+    staffed_app,
+)
 from tests.test_reports import gps_jpeg
 
 BOB, VERA, CITIZEN, FOLLOWER = "9002", "9005", "12345", "7300000009"
@@ -337,3 +347,18 @@ async def test_a_new_election_and_district_come_with_the_candidacy(
 )  # fmt: skip
 def test_the_words_people_use_name_the_stage(typed: str, stage: str) -> None:
     assert by_words(typed, STAGE_WORDS, list(STAGE_WORDS)) == stage
+
+
+async def test_an_admin_makes_a_volunteer_who_enters_lists_but_moderates_nothing(
+    app: App, chat: MemoryAdapter
+) -> None:
+    newcomer = "9010"
+    assert "volunteer role" in texts(await chat.say("/addcandidate", user=newcomer))
+    done = texts(await chat.say(f"/mods volunteer memory:{newcomer}", user=CAROL, language=EN))
+    assert f"Done: memory:{newcomer}" in done
+    assert "county or township" in texts(await chat.say("/addcandidate", user=newcomer))
+    assert "志愿者" in texts(await chat.say("/start", user=newcomer, language=ZH))
+    assert "Not allowed" in texts(await chat.say("/queue", user=newcomer, language=EN))
+    assert ("memory:9003", "staff_volunteer", "staff") in [
+        (row.actor, row.action, row.target_type) for row in await _audit(app)
+    ]
