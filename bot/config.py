@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     reminder_hour: int = 9
     #: Places one chat may follow with /subscribe.
     subscriptions_per_chat: int = 20
+    #: Open data (``candibot export --format open-data``): counts below this are published
+    #: as "<N", and a county's incident summaries wait until it has this many.
+    open_data_min_count: int = Field(default=5, ge=1)
 
     # Incident reports
     #: The moderators' key file (`candibot keys generate`); no file, no reports.
@@ -120,6 +123,9 @@ class Settings(BaseSettings):
     web_photos_per_minute: int = 10
     #: The largest photo upload, in KiB (the report flow refuses photos over 10 MB).
     web_max_upload_kib: int = 10 * 1024
+    #: The open data directory (``candibot export --format open-data --output DIR``),
+    #: listed and served read-only at /data; unset, /data says there is none.
+    web_open_data_dir: Path | None = None
 
     @field_validator("web_listen", "metrics_listen")
     @classmethod

@@ -19,12 +19,18 @@ def build_router() -> Router[StoreUnit]:
         incidents,
         intents,
         language,
+        list_edit,
+        list_entry,
+        list_resume,
+        list_review,
+        list_source,
         now,
         queue,
         report_answers,
         reports,
         rights,
         setdate,
+        sources,
         staff,
         start,
         stats,
@@ -35,12 +41,13 @@ def build_router() -> Router[StoreUnit]:
 
     router: Router[StoreUnit] = Router()
     citizens = (
-        start, language, areas, candidates, elections, now, topics, compare, rights, incidents,
-        alerts, intents,
+        start, language, areas, candidates, sources, elections, now, topics, compare, rights,
+        incidents, alerts, intents,
     )  # fmt: skip
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)
     moderators = (staff, queue, claims, setdate, stats, auditlog)
-    for module in (*citizens, *reporters, *candidates_own, *moderators, common):
+    volunteers = (list_entry, list_edit, list_source, list_review, list_resume)
+    for module in (*citizens, *reporters, *candidates_own, *moderators, *volunteers, common):
         router.include(module.router)
     return router

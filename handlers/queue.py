@@ -27,6 +27,7 @@ from handlers import auditing
 from handlers.announce import ESCALATED, Told, to_administrators
 from handlers.base import Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import TOPICS, label, long_date
+from handlers.list_review import next_change
 from handlers.policy import policy
 from handlers.reports import CATEGORIES, WHENS
 from handlers.staff import PRIVATE_ONLY, Place, moderator, place, roles
@@ -205,6 +206,9 @@ async def next_item(
     item = await updates.next_item(session, actor, now, skip_item)
     if item is not None:
         return await show_candidate_item(ctx, *item)
+    change = await next_change(ctx, actor)
+    if change is not None:
+        return change
     report = await next_report(session, actor, now, skip, quarantine=True, escalated=escalated)
     if report is not None:
         return await show(ctx, report)
@@ -231,12 +235,16 @@ async def next_quarantined(
 async def room_item(
     ctx: Ctx, actor: str, skip_item: tuple[str, int] | None = None, *, skipped: bool = False
 ) -> Reply:
-    """The moderators' room reviews candidates' items; reports only reach a private chat."""
+    """The moderators' room reviews candidates' items and changes to the candidate lists;
+    reports only reach a private chat."""
     session, now = ctx.unit.session, policy(ctx).clock()
     await _one_at_a_time(ctx, actor)
     item = await updates.next_item(session, actor, now, skip_item)
     if item is not None:
         return await show_candidate_item(ctx, *item)
+    change = await next_change(ctx, actor)
+    if change is not None:
+        return change
     first = [SKIPPED, PRIVATE_ONLY] if skipped else [PRIVATE_ONLY]
     return await _empty(ctx, first, await updates.held_by_others(session, actor, now), True)
 

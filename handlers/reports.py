@@ -22,12 +22,12 @@ from bot.core.state import ConversationState
 from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, message_text, new_router
 from handlers.flood import within_sender_caps
-from handlers.heavy import BUSY, Busy, off_loop
+from handlers.heavy import BUSY, Busy, cleaned, off_loop
 from handlers.labels import label
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import get_area, search_areas
-from storage.images import ImageRejected, sanitize
+from storage.images import ImageRejected
 from storage.models import AreaLevel, ReportCategory, ReportWhen
 from storage.receipts import format_receipt, new_receipt
 from storage.reports import NewReport, file_report, filed_on
@@ -325,10 +325,7 @@ async def clean_photo(prep: Prep) -> object:
     """Decode and re-encode the photo in the pool: (media type, bytes), or the refusal."""
     if not isinstance(prep.event, PhotoMessage):
         return None
-    try:
-        return await off_loop(sanitize, prep.event.image)
-    except (ImageRejected, Busy) as refused:
-        return refused
+    return await cleaned(prep.event.image)
 
 
 @router.step(PHOTOS, media=True)

@@ -29,6 +29,13 @@ WRONG_CHAT = N_(
     "Moderator commands work only in a private chat with the bot or in the moderators' room."
 )
 PRIVATE_ONLY = N_("Reports are shown only in a private chat with the bot: send /queue there.")
+NOT_A_VOLUNTEER = N_(
+    "Not allowed: candidate lists are entered by volunteers and moderators. Ask the "
+    "moderators for the volunteer role."
+)
+LISTS_PRIVATE = N_(
+    "Candidate lists are entered in a private chat with the bot: write to me directly."
+)
 NOT_ON_THIS_PLATFORM = N_(
     "Moderation is not done from the web chat: moderators use Matrix or Telegram, where "
     "their accounts are their own."
@@ -95,9 +102,25 @@ async def moderator(ctx: Ctx, what: str, *, reports: bool = False) -> str | Repl
     A platform whose accounts do not last (the web chat) moderates nothing, whoever asks."""
     if not ctx.capabilities.moderation:
         return await _not_here(ctx, what)
-    if not (await roles(ctx)).is_moderator:
-        return await _refuse(ctx, CITIZEN, what, NOT_ALLOWED)
+    held = await roles(ctx)
+    if not held.is_moderator:
+        # A volunteer is staff, named as such; anyone else is a citizen, never named.
+        return await _refuse(ctx, identity(ctx) if held.enters_lists else CITIZEN, what,
+                             NOT_ALLOWED)  # fmt: skip
     return await _here(ctx, what, reports)
+
+
+async def enterer(ctx: Ctx, what: str) -> str | Reply:
+    """The caller's identity if they may propose changes to the candidate lists (a
+    volunteer, moderator or admin) and this is a private chat with the bot; otherwise
+    the refusal to send, already audited. Checked on every command, step and button."""
+    if not ctx.capabilities.moderation:
+        return await _not_here(ctx, what)
+    if not (await roles(ctx)).enters_lists:
+        return await _refuse(ctx, CITIZEN, what, NOT_A_VOLUNTEER)
+    if not ctx.event.chat.private:
+        return await _refuse(ctx, identity(ctx), what, LISTS_PRIVATE, chat="other")
+    return identity(ctx)
 
 
 async def admin(ctx: Ctx, what: str) -> str | Reply:
@@ -131,13 +154,17 @@ async def mods_command(ctx: Ctx) -> Reply:
         lines += [plain(f"• {m.platform}:{m.user_id} ({m.role})") for m in members]
         return Reply.of(join(lines))
     who = parse_identity(rest)
-    if verb not in ("add", "remove") or who is None:
+    if verb not in ("add", "volunteer", "remove") or who is None:
         return Reply.of(
-            ctx._("Use /mods list, /mods add telegram:<id> or /mods remove matrix:@user:server.")
+            ctx._(
+                "Use /mods list, /mods add telegram:<id> (a moderator), /mods volunteer "
+                "telegram:<id> (enters candidate lists) or /mods remove matrix:@user:server."
+            )
         )
-    if verb == "add":
-        await add_staff(session, who[0], who[1], StaffRole.moderator)
-    else:
+    if verb == "remove":
         await remove_staff(session, who[0], who[1])
+    else:
+        role = StaffRole.moderator if verb == "add" else StaffRole.volunteer
+        await add_staff(session, who[0], who[1], role)
     await auditing.record(ctx, actor, f"staff_{verb}", "staff", f"{who[0]}:{who[1]}")
     return Reply.of(fmt(ctx._("Done: {who}."), who=f"{who[0]}:{who[1]}"))

@@ -54,8 +54,16 @@ MODERATOR_HELP = (
 )
 #: What /help adds for administrators.
 ADMIN_HELP = (
-    ("mods", N_("list, add or remove moderators")),
+    ("mods", N_("list, add or remove moderators and volunteers")),
     ("audit", N_("the latest audit entries and whether the chain holds")),
+)
+#: What /help adds for volunteers and moderators, who enter candidate lists.
+LIST_HELP = (
+    ("addcandidate", N_("add a candidate from the election committee's notice, with its source")),
+    (
+        "editcandidate",
+        N_("correct a candidate's name, stage, nomination or seats, with the source"),
+    ),
 )
 
 DEMO_NOTICE = N_("Demo data: every candidate shown here is fictional.")
@@ -72,6 +80,8 @@ async def role_line(ctx: Ctx) -> Text:
         return plain(ctx._("You are signed in as an administrator."))
     if roles.is_moderator:
         return plain(ctx._("You are signed in as a moderator."))
+    if roles.enters_lists:
+        return plain(ctx._("You are signed in as a volunteer: you enter candidate lists."))
     if roles.candidacy_ids:
         return plain(ctx._("Your account speaks for a verified candidate."))
     return Text()
@@ -118,6 +128,8 @@ def commands_for(roles: Roles) -> tuple[tuple[str, str], ...]:
     commands: tuple[tuple[str, str], ...] = HELP
     if roles.candidacy_ids:
         commands += CANDIDATE_HELP
+    if roles.enters_lists:
+        commands += LIST_HELP
     if roles.is_moderator:
         commands += MODERATOR_HELP
     if roles.is_admin:
@@ -133,6 +145,8 @@ async def help_text(ctx: Ctx) -> Text:
     lines.append(plain(ctx._("Or just type a name to search for a candidate.")))
     if roles.candidacy_ids:
         lines += _section(ctx, N_("For your candidacy:"), CANDIDATE_HELP)
+    if roles.enters_lists:
+        lines += _section(ctx, N_("For volunteers and moderators:"), LIST_HELP)
     if roles.is_moderator:
         lines += _section(ctx, N_("For moderators:"), MODERATOR_HELP)
     if roles.is_admin:

@@ -18,12 +18,14 @@ from storage.models import (
     ElectoralDistrict,
     KeyKind,
     Moderation,
+    NoticePhoto,
     Person,
     PersonSearchKey,
     PlatformPoint,
     PlatformPointRevision,
     UpdateKind,
 )
+from storage.notices import photo_sha
 from storage.search_keys import bounded, hanzi_as_pinyin, query_key, typo_variants
 from storage.types import starts_with
 
@@ -78,6 +80,11 @@ class Profile:
     updates: tuple[UpdateView, ...] = ()
     #: Approved public links (campaign pages, videos).
     links: tuple[UpdateView, ...] = ()
+    #: Where the candidacy was checked (a link, ``photo:<sha256>``, an import's words),
+    #: whether that photo is kept here, and the day it was checked.
+    source: str = ""
+    photo_kept: bool = False
+    checked_on: date | None = None
 
 
 #: How many updates a profile shows.
@@ -307,7 +314,11 @@ async def candidacy_profile(
     if row is None:
         return None
     summary = _summary(row)
-    person = row[1]
+    candidacy, person, election = row[0], row[1], row[3]
+    # Without a source of its own, a candidacy was checked where and when its election was.
+    source, checked = candidacy.source, candidacy.checked_on
+    if not source:
+        source, checked = election.source, checked or election.updated_at.date()
     points = (await platforms(session, [candidacy_id], language))[candidacy_id]
     verified = await session.scalar(_VERIFIED, wanted)
     published = await session.scalars(_PUBLISHED, wanted)
@@ -319,7 +330,18 @@ async def candidacy_profile(
         verified=bool(verified),
         updates=tuple(u for u in updates if u.kind != UpdateKind.link)[:PROFILE_UPDATES],
         links=tuple(u for u in updates if u.kind == UpdateKind.link),
+        source=source,
+        photo_kept=await _photo_kept(session, source),
+        checked_on=checked,
     )
+
+
+async def _photo_kept(session: AsyncSession, source: str) -> bool:
+    sha = photo_sha(source)
+    if sha is None:
+        return False
+    found = await session.scalar(select(NoticePhoto.id).where(NoticePhoto.sha256 == sha))
+    return found is not None
 
 
 async def platforms(

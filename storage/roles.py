@@ -27,6 +27,12 @@ class Roles:
     def is_admin(self) -> bool:
         return self.staff_role == StaffRole.admin
 
+    @property
+    def enters_lists(self) -> bool:
+        """May propose additions and corrections to the candidate lists (never approve
+        them: that takes a moderator)."""
+        return self.staff_role in (StaffRole.admin, StaffRole.moderator, StaffRole.volunteer)
+
 
 async def roles_of(session: AsyncSession, platform: str, user_id: str) -> Roles:
     role = await session.scalar(

@@ -32,7 +32,7 @@ def register(commands: Any) -> None:
         "--as",
         dest="role",
         default="citizen",
-        help="citizen, moderator, admin or candidate:<number> (the role you play)",
+        help="citizen, volunteer, moderator, admin or candidate:<number> (the role you play)",
     )
     demo.add_argument("--user", default="1", help="your simulated platform user id")
     demo.add_argument("--lang", choices=sorted(LANG_HINTS), help="your platform's language")
@@ -155,7 +155,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 await load_divisions(unit.session)
                 await load_dataset(unit.session, read_packaged())
                 role = args.role
-                if role in ("moderator", "admin"):
+                if role in ("volunteer", "moderator", "admin"):
                     await add_staff(unit.session, "console", args.user, StaffRole(role))
                 elif role.startswith("candidate:") and role[10:].isdigit():
                     number = int(role[10:])

@@ -91,6 +91,8 @@ SYNC_FILTER: dict[str, Any] = {
 }
 #: At most this many events of one room are fetched to fill a gap in a sync.
 MAX_BACKFILL = 1000
+#: How a JPEG begins (a notice photo, as storage.images re-encodes it); charts are PNGs.
+JPEG = b"\xff\xd8\xff"
 
 
 class SyncFailed(RuntimeError):
@@ -463,18 +465,22 @@ class MatrixAdapter(Adapter):
             log.info("a notice was dropped: %s", refused.reason)
 
     async def _send_image(self, room_id: str, data: bytes) -> str:
-        """Uploads a PNG (encrypted as an attachment when the room is) and posts it."""
+        """Uploads a PNG (a chart) or a JPEG (a notice photo), encrypted as an attachment
+        when the room is, and posts it."""
         room = self._client.rooms.get(room_id)
         encrypted = bool(room is not None and room.encrypted)
+        mimetype, name = (
+            ("image/jpeg", "photo.jpg") if data[:3] == JPEG else ("image/png", "chart.png")
+        )
         response, keys = await self._client.upload(
-            io.BytesIO(data), content_type="image/png", filename="chart.png",
+            io.BytesIO(data), content_type=mimetype, filename=name,
             encrypt=encrypted, filesize=len(data),
         )  # fmt: skip
         if not isinstance(response, UploadResponse):
             raise SendFailed("upload")
         content: dict[str, Any] = {
-            "msgtype": "m.image", "body": "chart.png",
-            "info": {"mimetype": "image/png", "size": len(data)},
+            "msgtype": "m.image", "body": name,
+            "info": {"mimetype": mimetype, "size": len(data)},
         }  # fmt: skip
         if encrypted and keys is not None:
             content["file"] = {**keys, "url": response.content_uri}

@@ -1,6 +1,7 @@
 """The routes of the web chat.
 
-``GET /`` shows the conversation (making a session when there is none); every change
+``GET /`` shows the conversation (making a session when there is none), ``GET /data``
+the open data files when a directory of them is configured (``open_data``); every change
 is a form POST (``/say``, ``/press``, ``/photo``, ``/language``, ``/end``) that is
 answered with a redirect to ``/#latest``, so that a reload never sends it again
 (Post/Redirect/Get). A refused POST (an out-of-date form, too many messages, a photo
@@ -28,7 +29,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from bot.adapters.web import strings
+from bot.adapters.web import open_data, strings
 from bot.adapters.web.adapter import PLATFORM, WebAdapter
 from bot.adapters.web.language import NAMES, TAGS, from_header, other
 from bot.adapters.web.render import asks_for_photo, bubble, latest_buttons, shown
@@ -107,6 +108,7 @@ def build_app(adapter: WebAdapter) -> web.Application:
     app.router.add_post("/end", routes.end)
     app.router.add_get("/ended", routes.ended)
     app.router.add_get("/favicon.ico", _no_icon)
+    open_data.register(app, adapter.options.open_data_dir, adapter.catalogs)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Settings
 
@@ -27,6 +28,8 @@ class WebOptions:
     #: Photos added to reports by everyone together in a minute.
     photos_per_minute: int = 10
     max_upload_bytes: int = 10 * 1024 * 1024
+    #: Where ``candibot export --format open-data`` writes: served read-only at /data.
+    open_data_dir: Path | None = None
 
     @property
     def session_minutes(self) -> int:
@@ -51,4 +54,5 @@ class WebOptions:
             new_sessions_per_minute=settings.web_new_sessions_per_minute,
             photos_per_minute=settings.web_photos_per_minute,
             max_upload_bytes=settings.web_max_upload_kib * 1024,
+            open_data_dir=settings.web_open_data_dir,
         )

@@ -60,6 +60,15 @@ ONION_ONLY = N_(
     "a gateway that shows onion sites on the ordinary web sees everything you write."
 )
 PICTURE = N_("Picture: {what}")
+DATA_TITLE = N_("Open data")
+DATA_INTRO = N_(
+    "Files anyone may copy and reuse, dedicated to the public domain (CC0): the candidate "
+    "lists with their sources, and the published incident counts and summaries, as CSV and "
+    "JSON. The README says what each column means, and how the incident data is kept from "
+    "identifying anyone."
+)
+DATA_NONE = N_("No open data is published here.")
+DATA_BACK = N_("Back to the chat")
 PHOTO_SENT = N_("(a photo)")
 
 
