@@ -26,7 +26,7 @@ ROLES_AFTER = "role IN ('admin', 'moderator', 'volunteer')"
 
 
 def _staff(roles: str) -> sa.Table:
-    """The staff table as 0001 made it, with ``roles`` as its check: SQLite's batch mode
+    """The staff table as 0001 made it and 0007 added to, with ``roles`` as its check: SQLite's batch mode
     copies the table from this rather than trusting the reflection of a CHECK."""
     return sa.Table(
         "staff",
@@ -36,6 +36,7 @@ def _staff(roles: str) -> sa.Table:
         sa.Column("user_id", sa.String(length=255), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("added_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("chat_id", sa.String(length=255), nullable=True),
         sa.CheckConstraint(roles, name=op.f("ck_staff_role_allowed")),
         sa.PrimaryKeyConstraint("id", name="pk_staff"),
         sa.UniqueConstraint("platform", "user_id", name="uq_staff_identity"),
