@@ -16,6 +16,7 @@ def build_router() -> Router[StoreUnit]:
         common,
         compare,
         elections,
+        forget,
         incidents,
         intents,
         language,
@@ -36,7 +37,7 @@ def build_router() -> Router[StoreUnit]:
     router: Router[StoreUnit] = Router()
     citizens = (
         start, language, areas, candidates, elections, now, topics, compare, rights, incidents,
-        alerts, intents,
+        alerts, intents, forget,
     )  # fmt: skip
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)

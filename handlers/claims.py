@@ -13,7 +13,7 @@ from handlers.announce import NEW_CLAIM, announce
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import long_date
 from handlers.policy import policy
-from handlers.staff import CITIZEN, identity, moderator
+from handlers.staff import CANDIDATE, CITIZEN, moderator
 from storage import claims
 from storage.candidates import candidacy_summary
 
@@ -78,7 +78,7 @@ async def claim_command(ctx: Ctx) -> Reply:
     if candidacy_id is None:
         await auditing.record(ctx, CITIZEN, "refused", "claim_code", "")
         return Reply.of(ctx._(BAD_CODE))
-    await auditing.record(ctx, identity(ctx), "claim", "candidacy", candidacy_id)
+    await auditing.record(ctx, CANDIDATE, "claim", "candidacy", candidacy_id)
     summary = await candidacy_summary(ctx.unit.session, candidacy_id)
     await announce(ctx, NEW_CLAIM, name=summary.name if summary else str(candidacy_id))
     return Reply.of(

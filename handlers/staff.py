@@ -31,6 +31,9 @@ NOT_ON_THIS_PLATFORM = N_(
 #: the key of their language preference, and with the entry's time it would say who
 #: tried what, when, for as long as the log is kept.
 CITIZEN = "citizen"
+#: How the audit log names a candidate's account: the entry's target is the candidacy,
+#: and the account behind it goes with /forget, so no entry may name it.
+CANDIDATE = "candidate"
 
 
 class Place(StrEnum):
