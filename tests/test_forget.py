@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, func, select
@@ -95,9 +96,10 @@ async def _files_of(app: App) -> list[Path]:
     return [path for path in Path(url.database).parent.iterdir() if path.is_file()]
 
 
-async def _count(app: App, model: type, *where: object) -> int:
+async def _count(app: App, model: type, *where: Any) -> int:
     async with app.engine.connect() as connection:
-        return int(await connection.scalar(select(func.count()).select_from(model).where(*where)))
+        found = await connection.scalar(select(func.count()).select_from(model).where(*where))
+        return int(found or 0)
 
 
 async def test_forget_leaves_no_row_file_or_log_line_that_names_the_sender(
