@@ -34,6 +34,10 @@ REPORTS = N_(
     "• Reports: none is linked to whoever sent it, so I cannot find yours. A report's "
     "receipt still works with /status."
 )
+AUDIT = N_(
+    "• The audit log: nothing of yours is in it. It names staff by their accounts, and "
+    "anyone else only as a citizen or a candidate."
+)
 GROUP_NOTE = N_(
     "• This group's followed places: they are the group's, and /unsubscribe stops them. "
     "Send /forget to me in a private chat for the rest: that chat's followed places and a "
@@ -86,6 +90,8 @@ async def forget_command(ctx: Ctx) -> Reply:
     held = await roles_of(session, sender.platform, sender.id)
     if held.is_moderator:
         cannot.append(_staff_line(ctx, held))
+    else:
+        cannot.append(plain(ctx._(AUDIT)))
     if ctx.capabilities.reaches_later:  # the platform keeps its chats; the web forgets its own
         cannot.append(plain(ctx._(CHAT_APP)))
     lines = [*done, plain(ctx._(CANNOT)), *cannot]

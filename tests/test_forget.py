@@ -21,7 +21,7 @@ from bot.core.events import ChatRef, SenderRef
 from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
 from handlers.alerts import FORGET_TOO
-from handlers.forget import DELETED, REPORTS
+from handlers.forget import AUDIT, DELETED, REPORTS
 from storage.models import (
     AuditEntry,
     CandidateAccount,
@@ -141,7 +141,7 @@ async def test_forget_leaves_no_row_file_or_log_line_that_names_the_sender(
         await say_in(chat, GROUP, "/forget", user=SENDER)
     ), "a group hears nothing of a claim"
     asked = await chat.say("/forget", user=SENDER)
-    assert _(DELETED) in texts(asked) and _(REPORTS) in texts(asked)
+    assert _(DELETED) in texts(asked) and _(REPORTS) in texts(asked) and _(AUDIT) in texts(asked)
     assert "Deleted: the places this chat followed (1)" in texts(asked)
     assert payloads(asked) == ["forget:yes", "forget:no"]
     done = texts(await chat.press("forget:yes", user=SENDER))
@@ -210,7 +210,7 @@ async def test_a_moderator_is_told_an_administrator_must_remove_them(
 ) -> None:
     said = texts(await chat.say("/forget", user=ALICE))
     assert "only an administrator can remove it (/mods remove)" in said
-    assert "Your role as moderator" in said
+    assert "Your role as moderator" in said and _(AUDIT) not in said
     assert "Your role as administrator" in texts(await chat.say("/forget", user=CAROL))
     assert "You are signed in as a moderator." in texts(await chat.say("/start", user=ALICE))
 
