@@ -22,6 +22,10 @@ WRONG_CHAT = N_(
     "Moderator commands work only in a private chat with the bot or in the moderators' room."
 )
 PRIVATE_ONLY = N_("Reports are shown only in a private chat with the bot: send /queue there.")
+ADMINS_PRIVATE = N_(
+    "Administrators' commands work only in a private chat with the bot: they show staff "
+    "accounts, which others in the room must not see."
+)
 NOT_ON_THIS_PLATFORM = N_(
     "Moderation is not done from the web chat: moderators use Matrix or Telegram, where "
     "their accounts are their own."
@@ -100,6 +104,8 @@ async def admin(ctx: Ctx, what: str) -> str | Reply:
     if not held.is_admin:
         return await _refuse(ctx, identity(ctx) if held.is_moderator else CITIZEN, what,
                              ADMINS_ONLY)  # fmt: skip
+    if place(ctx) is Place.room:  # staff accounts, to members the bot never chose
+        return await _refuse(ctx, identity(ctx), what, ADMINS_PRIVATE, chat="room")
     return await _here(ctx, what, reports=False)
 
 

@@ -168,9 +168,20 @@ ROWS: tuple[Row, ...] = (
     Row("/trust 9", STAFF, STAFF_PLACES, "a candidacy's updates publish at once"),
     Row("/setdate 西湖区 2027-01-10", STAFF, STAFF_PLACES, "records an election day"),
     Row("/stats", STAFF, STAFF_PLACES, "report counts"),
-    Row("/mods list", ADMINS, STAFF_PLACES, "administrators: the staff"),
-    Row("/mods add memory:999", ADMINS, STAFF_PLACES, "administrators: a new moderator"),
-    Row("/audit", ADMINS, STAFF_PLACES, "administrators: the audit log and its chain"),
+    Row(
+        "/mods list",
+        ADMINS,
+        ONLY_PRIVATE,
+        "administrators: the staff, by their accounts on every platform: only in private, "
+        "since the room has members the bot never chose",
+    ),
+    Row("/mods add memory:999", ADMINS, ONLY_PRIVATE, "administrators: a new moderator"),
+    Row(
+        "/audit",
+        ADMINS,
+        ONLY_PRIVATE,
+        "administrators: the audit log, naming staff: only in private",
+    ),
     # Buttons anyone may press anywhere: they show public information.
     public("menu:area", "the /start menu"),
     public("lang:en", "switch language"),

@@ -34,7 +34,14 @@ from handlers.base import EXPIRED
 from handlers.claims import BAD_CODE, CODES_IN_PRIVATE, SEEN
 from handlers.queue import NOT_YOURS
 from handlers.reports import DRAFT_LOST
-from handlers.staff import ADMINS_ONLY, NOT_ALLOWED, NOT_ON_THIS_PLATFORM, PRIVATE_ONLY, WRONG_CHAT
+from handlers.staff import (
+    ADMINS_ONLY,
+    ADMINS_PRIVATE,
+    NOT_ALLOWED,
+    NOT_ON_THIS_PLATFORM,
+    PRIVATE_ONLY,
+    WRONG_CHAT,
+)
 from handlers.updates import ONLY_CANDIDATES
 from storage import claims
 from storage.models import (
@@ -84,7 +91,7 @@ REFUSALS = (
     "For your safety I only take reports in a private chat. Write to me directly and send "
     "/report there.",
     "For your safety, use /status only in a private chat with me.",
-    SEEN, CODES_IN_PRIVATE,
+    SEEN, CODES_IN_PRIVATE, ADMINS_PRIVATE,
 )  # fmt: skip
 #: What a refused attempt must leave as it was (conversations and handled events move
 #: with any event; a refusal's own audit entry is expected).
