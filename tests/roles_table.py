@@ -269,5 +269,12 @@ ROWS: tuple[Row, ...] = (
         before=("/queue",),
     ),
     Row("qc:ok:1", NOBODY, PLACES, "forged: an item the presser does not hold"),
+    Row(
+        "sd:32",
+        STAFF,
+        STAFF_PLACES,
+        "the place /setdate asked for among those its words name",
+        before=("/setdate zl 2027-01-10",),
+    ),
     Row("sd:330106", NOBODY, PLACES, "forged: no /setdate is waiting for a place"),
 )

@@ -121,6 +121,8 @@ class Cell:
     said: str
     allowed: bool
     changed: list[str]
+    #: The step of ``before`` that was refused, if one was.
+    stopped: str | None = None
 
     @property
     def expected(self) -> bool:
@@ -128,6 +130,8 @@ class Cell:
 
     def problem(self) -> str | None:
         where = f"{self.row.probe!r} as {self.role} in {self.place}"
+        if self.expected and self.stopped is not None:
+            return f"{where}: the way there was refused at {self.stopped!r}"
         if self.allowed != self.expected:
             verdict = "allowed" if self.allowed else "refused"
             return f"{where}: {verdict}, the table says otherwise: {self.said[:160]!r}"
@@ -185,10 +189,11 @@ class Matrix:
     async def run(self, row: Row, role: Role, place: Place, *, watch: bool) -> Cell:
         """One cell; with ``watch``, what it changed is compared too."""
         offered: list[str] = []
+        stopped = None
         for step in row.before or ():
             replies = await self.send(role, place, step, offered)
             if self.refused(role, replies):  # the path ends here: the probe is forged
-                offered = []
+                offered, stopped = [], step
                 break
             offered = payloads(replies)
         if "{code}" in row.probe:  # a fresh one-time code each time
@@ -200,7 +205,7 @@ class Matrix:
         before = await state(self.app.engine) if watch else None
         replies = await self.send(role, place, step, offered)
         return Cell(row, role, place, texts(replies), not self.refused(role, replies),
-                    await changes(self.app.engine, row, before))  # fmt: skip
+                    await changes(self.app.engine, row, before), stopped)  # fmt: skip
 
     async def run_row(self, row: Row) -> list[str]:
         """The refused cells first, then the allowed ones. Without a path walked first,
