@@ -131,6 +131,7 @@ def retention(settings: Settings) -> Retention:
     return Retention(
         closed_reports=timedelta(days=settings.closed_report_days),
         receipts=timedelta(days=settings.receipt_days),
+        conversations=timedelta(hours=settings.state_ttl_hours),
     )
 
 

@@ -16,6 +16,7 @@ def build_router() -> Router[StoreUnit]:
         common,
         compare,
         elections,
+        forget,
         incidents,
         intents,
         language,
@@ -42,7 +43,7 @@ def build_router() -> Router[StoreUnit]:
     router: Router[StoreUnit] = Router()
     citizens = (
         start, language, areas, candidates, sources, elections, now, topics, compare, rights,
-        incidents, alerts, intents,
+        incidents, alerts, intents, forget,
     )  # fmt: skip
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)

@@ -47,6 +47,7 @@ PLACE_HINT = N_(
     "Try its name in characters (西湖区), in pinyin (xihu), initials (xhq) or its six-digit "
     "code, or send /subscribe alone to choose from a list."
 )
+FORGET_TOO = N_("/forget deletes them too, with everything else I keep about you.")
 NONE_FOLLOWED = N_("You follow no place. Send /subscribe and the name of your district.")
 UNREACHABLE = N_(
     "Alerts cannot reach this chat once you leave it. To follow a place, use the bot on "
@@ -152,9 +153,10 @@ async def _follow(ctx: Ctx, area: AreaView) -> Reply:
         "nothing else. /unsubscribe {area} stops it and deletes them."
     )
     platform = ctx._(PLATFORM_NAMES.get(chat.platform, chat.platform))
-    return Reply.of(
-        join([fmt(promise, area=bold(area.name)), fmt(kept, platform=platform, area=area.name)])
-    )
+    lines = [fmt(promise, area=bold(area.name)), fmt(kept, platform=platform, area=area.name)]
+    if chat.private:  # a group's places are the group's: one member's /forget keeps them
+        lines.append(plain(ctx._(FORGET_TOO)))
+    return Reply.of(join(lines))
 
 
 async def _drill(ctx: Ctx, parent_code: str | None, offset: int) -> Reply:

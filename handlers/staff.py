@@ -36,6 +36,10 @@ NOT_A_VOLUNTEER = N_(
 LISTS_PRIVATE = N_(
     "Candidate lists are entered in a private chat with the bot: write to me directly."
 )
+ADMINS_PRIVATE = N_(
+    "Administrators' commands work only in a private chat with the bot: they show staff "
+    "accounts, which others in the room must not see."
+)
 NOT_ON_THIS_PLATFORM = N_(
     "Moderation is not done from the web chat: moderators use Matrix or Telegram, where "
     "their accounts are their own."
@@ -45,6 +49,9 @@ NOT_ON_THIS_PLATFORM = N_(
 #: the key of their language preference, and with the entry's time it would say who
 #: tried what, when, for as long as the log is kept.
 CITIZEN = "citizen"
+#: How the audit log names a candidate's account: the entry's target is the candidacy,
+#: and the account behind it goes with /forget, so no entry may name it.
+CANDIDATE = "candidate"
 
 
 class Place(StrEnum):
@@ -130,6 +137,8 @@ async def admin(ctx: Ctx, what: str) -> str | Reply:
     if not held.is_admin:
         return await _refuse(ctx, identity(ctx) if held.is_moderator else CITIZEN, what,
                              ADMINS_ONLY)  # fmt: skip
+    if place(ctx) is Place.room:  # staff accounts, to members the bot never chose
+        return await _refuse(ctx, identity(ctx), what, ADMINS_PRIVATE, chat="room")
     return await _here(ctx, what, reports=False)
 
 

@@ -34,6 +34,7 @@ HELP = (
     ("subscriptions", N_("the places you follow")),
     ("unsubscribe", N_("stop following a place")),
     ("language", N_("中文 / English")),
+    ("forget", N_("delete everything I keep about you")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),
 )

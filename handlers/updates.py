@@ -19,7 +19,7 @@ from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, 
 from handlers.candidates import render_profile
 from handlers.labels import TOPICS, label, long_date
 from handlers.policy import policy
-from handlers.staff import CITIZEN, identity, moderator, roles
+from handlers.staff import CANDIDATE, CITIZEN, moderator, roles
 from handlers.triggers import update_published
 from handlers.verdicts import reason_text, what_text
 from storage.candidates import candidacy_profile, candidacy_summary
@@ -65,7 +65,7 @@ async def _sent(
     ctx: Ctx, candidacy: Candidacy, kind: str, *, topic: str | None = None,
     event_day: date | None = None,
 ) -> Reply:  # fmt: skip
-    await auditing.record(ctx, identity(ctx), f"propose_{kind}", "candidacy",
+    await auditing.record(ctx, CANDIDATE, f"propose_{kind}", "candidacy",
                           candidacy.id, trusted=candidacy.trusted)  # fmt: skip
     ctx.state = ctx.state.fresh()
     summary = await candidacy_summary(ctx.unit.session, candidacy.id)

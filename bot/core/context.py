@@ -51,11 +51,20 @@ class Context(Generic[U]):
     language_changed: bool = field(default=False, init=False)
     #: Something secret was handled (``protect``): the replies never reach a disk.
     sensitive: bool = field(default=False, init=False)
+    #: The sender asked to be forgotten (``forget_sender``).
+    forgetting: bool = field(default=False, init=False)
 
     def protect(self, *values: str | None) -> None:
         """Keep ``values`` (a receipt, a report's text) out of log lines from here on, and
         this event's replies off the disk."""
         redaction.protect(*values)
+        self.sensitive = True
+
+    def forget_sender(self) -> None:
+        """The sender asked to be forgotten: when the event commits, the core deletes what
+        it keeps for them (this conversation's state and drafts, their language choice)
+        and saves neither again; the replies stay off the disk."""
+        self.forgetting = True
         self.sensitive = True
 
     def _(self, message: str) -> str:

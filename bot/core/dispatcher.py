@@ -57,6 +57,10 @@ class Dispatcher(Generic[U]):
 
     While an event is handled, its sender's ids and its text are kept out of
     every log line (``bot.core.redaction``).
+
+    A handler that calls ``ctx.forget_sender`` (/forget) has the conversation's row,
+    its draft and the sender's language deleted in the same transaction; replies sent
+    before are forgotten and SQLite's write-ahead log folded in right after.
     """
 
     def __init__(
@@ -159,15 +163,22 @@ class Dispatcher(Generic[U]):
                     capabilities=self.capabilities.get(event.chat.platform, EVERYTHING),
                 )  # fmt: skip
                 replies = await self._route(ctx)
-                await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)
-                if ctx.language_changed:
-                    await unit.save_language(user, ctx.language)
+                if ctx.forgetting:
+                    await unit.forget(conversation, user)
+                else:
+                    await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)
+                    if ctx.language_changed:
+                        await unit.save_language(user, ctx.language)
                 secret = ctx.sensitive or private is not None or ctx.state.private
                 kept = await self._kept.keep(unit, keeping, replies, secret=secret)
             # Only once the transaction has committed: a rolled-back event leaves the
             # draft as it was.
             await self._save_private(slots, found, ctx.state)
-            if found is not None and not ctx.state.private and self._scrub is not None:
+            if ctx.forgetting:
+                # Replies already sent go now rather than in a second, with the rest.
+                await self._kept.forget_sent()
+            ended = found is not None and not ctx.state.private
+            if (ended or ctx.forgetting) and self._scrub is not None:
                 await self._scrub()
             return replies, kept, Outcome.handled
         except Exception as exc:

@@ -185,6 +185,11 @@ class Router(Generic[U]):
     def command_names(self) -> list[str]:
         return list(self._commands)
 
+    @property
+    def action_prefixes(self) -> dict[str, str | None]:
+        """Each button prefix, with the step it is bound to (None: any step)."""
+        return {prefix: action.step for prefix, action in self._actions.items()}
+
     def _keeping(self, handler: Handler[U], flow: ConversationState) -> Handler[U]:
         """``handler``, answering in the middle of private ``flow``, which it keeps."""
         paused = self._paused

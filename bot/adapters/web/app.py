@@ -65,6 +65,8 @@ LATEST = "/#latest"
 MAX_FORM = 128 * 1024
 #: Clears what the browser holds for this site when a session ends.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+#: The answer to /forget's question about a candidate's claim (``handlers.forget``).
+FORGET_ALL = "forget:yes"
 UPLOAD_NOTICES = {
     Problem.TOO_LARGE: strings.TOO_LARGE,
     Problem.NOT_A_PHOTO: strings.NOT_A_PHOTO,
@@ -384,8 +386,11 @@ class Routes:
                 return self._render(request, session, status=403, notice=strings.STALE_FORM)
             ids = await self._sessions.ids(sid)
             async with self._locks.hold(ids.chat):
-                # A draft in progress is dropped as /cancel drops it.
-                await self._adapter.turn(Command(name="cancel", **_origin(ids, language)))
+                # The session's ids die with its cookie, so the core forgets all it keeps
+                # for them, as /forget does: drafts, language, a candidate's claim too
+                # (which no one could use again); the button confirms it when there is one.
+                await self._adapter.turn(Command(name="forget", **_origin(ids, language)))
+                await self._adapter.turn(ButtonAction(payload=FORGET_ALL, **_origin(ids, language)))
                 await self._sessions.forget(sid)
         response = _see_other(f"/ended?lang={language}")
         response.del_cookie(self._cookie, **cookie_options(self._adapter.options.https))  # type: ignore[arg-type]
