@@ -54,7 +54,9 @@ def notice_button(ctx: Ctx, candidacy_id: int) -> Button:
 async def show_notice(ctx: Ctx) -> Reply:
     """The notice photo a candidacy was checked against: public, as the notice is."""
     arg = action_arg(ctx)
-    candidacy = await ctx.unit.session.get(Candidacy, int(arg)) if arg.isdigit() else None
+    # Nine digits at most: a longer forged number would overflow the database's integer.
+    number = int(arg) if arg.isdigit() and len(arg) < 10 else None
+    candidacy = await ctx.unit.session.get(Candidacy, number) if number else None
     sha = photo_sha(candidacy.source) if candidacy else None
     photo = await notice_photo(ctx.unit.session, sha) if sha else None
     if photo is None:

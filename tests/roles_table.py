@@ -47,6 +47,9 @@ PRIVATE = frozenset({Place.private, Place.web})
 STAFF_PLACES = frozenset({Place.private, Place.room})
 REACHABLE = frozenset({Place.private, Place.group, Place.room})
 ONLY_PRIVATE = frozenset({Place.private})
+#: A moderator's staff command remembers the private chat to reach them in (escalations),
+#: even when the item they pressed is refused.
+STAFF_CHAT = frozenset({"staff"})
 
 #: A report's whole flow up to the button of each step (the demo's 西湖区).
 DESCRIPTION = "昨天晚上有人打电话威胁我的家人，要求我退出选举，否则后果自负。"
@@ -169,6 +172,14 @@ ROWS: tuple[Row, ...] = (
     Row("/setdate 西湖区 2027-01-10", STAFF, STAFF_PLACES, "records an election day"),
     Row("/stats", STAFF, STAFF_PLACES, "report counts"),
     Row(
+        "/addcandidate 西湖区",
+        STAFF,
+        ONLY_PRIVATE,
+        "enters a candidacy from a notice, for a second moderator to approve (volunteers "
+        "may too; they are not a column here)",
+    ),
+    Row("/editcandidate 1", STAFF, ONLY_PRIVATE, "corrects a candidacy, with its source"),
+    Row(
         "/mods list",
         ADMINS,
         ONLY_PRIVATE,
@@ -260,7 +271,13 @@ ROWS: tuple[Row, ...] = (
         "a report's actions, on the item /queue claimed for the presser: only in private",
         before=("/queue",),
     ),
-    Row("q:pub:1", NOBODY, PLACES, "forged: an item the presser does not hold"),
+    Row(
+        "q:pub:1",
+        NOBODY,
+        PLACES,
+        "forged: an item the presser does not hold",
+        refusal_writes=STAFF_CHAT,
+    ),
     Row(
         "qc:",
         STAFF,
@@ -268,7 +285,13 @@ ROWS: tuple[Row, ...] = (
         "a candidate's item, claimed by /queue for the presser (in private, reports come first)",
         before=("/queue",),
     ),
-    Row("qc:ok:1", NOBODY, PLACES, "forged: an item the presser does not hold"),
+    Row(
+        "qc:ok:1",
+        NOBODY,
+        PLACES,
+        "forged: an item the presser does not hold",
+        refusal_writes=STAFF_CHAT,
+    ),
     Row(
         "sd:32",
         STAFF,
@@ -276,5 +299,35 @@ ROWS: tuple[Row, ...] = (
         "the place /setdate asked for among those its words name",
         before=("/setdate zl 2027-01-10",),
     ),
-    Row("sd:330106", NOBODY, PLACES, "forged: no /setdate is waiting for a place"),
+    Row(
+        "sd:330106",
+        NOBODY,
+        PLACES,
+        "forged: no /setdate is waiting for a place",
+        refusal_writes=STAFF_CHAT,
+    ),
+    Row("lsp:330106", NOBODY, PLACES, "forged: no /addcandidate asked for a place"),
+    Row("lse:1", NOBODY, PLACES, "forged: no /addcandidate asked for an election"),
+    Row("lsd:1", NOBODY, PLACES, "forged: no /addcandidate asked for a district"),
+    Row("lsz:1", NOBODY, PLACES, "forged: no /addcandidate asked for seats"),
+    Row("lsn:voters", NOBODY, PLACES, "forged: no /addcandidate asked how they were nominated"),
+    Row("lss:official", NOBODY, PLACES, "forged: no /addcandidate asked for the list"),
+    Row("lsk:1", NOBODY, PLACES, "forged: no /editcandidate asked which candidacy"),
+    Row("lsf:name", NOBODY, PLACES, "forged: no /editcandidate asked which field"),
+    Row(
+        "ntc:99999999999",
+        NOBODY,
+        PLACES,
+        "a candidacy's notice photo is public, as the notice is (tests/test_list_entry.py); "
+        "forged here: a number past any candidacy, answered as expired",
+    ),
+    public("lsx:", "drops one's own list entry, as /cancel does; with none, says so"),
+    Row("lsr:", NOBODY, PLACES, "forged: no list entry to go on with"),
+    Row(
+        "lc:ok:1",
+        NOBODY,
+        PLACES,
+        "forged: a list change that does not wait",
+        refusal_writes=STAFF_CHAT,
+    ),
 )

@@ -32,11 +32,14 @@ from handlers import build_router
 from handlers.alerts import UNREACHABLE
 from handlers.base import EXPIRED
 from handlers.claims import BAD_CODE, CODES_IN_PRIVATE, SEEN
+from handlers.list_review import NOT_PENDING
 from handlers.queue import NOT_YOURS
 from handlers.reports import DRAFT_LOST
 from handlers.staff import (
     ADMINS_ONLY,
     ADMINS_PRIVATE,
+    LISTS_PRIVATE,
+    NOT_A_VOLUNTEER,
     NOT_ALLOWED,
     NOT_ON_THIS_PLATFORM,
     PRIVATE_ONLY,
@@ -52,6 +55,7 @@ from storage.models import (
     ClaimCode,
     Conversation,
     Election,
+    ListChange,
     OutboxMessage,
     PlatformPointRevision,
     PublishedIncident,
@@ -91,13 +95,14 @@ REFUSALS = (
     "For your safety I only take reports in a private chat. Write to me directly and send "
     "/report there.",
     "For your safety, use /status only in a private chat with me.",
-    SEEN, CODES_IN_PRIVATE, ADMINS_PRIVATE,
+    SEEN, CODES_IN_PRIVATE, ADMINS_PRIVATE, NOT_A_VOLUNTEER, LISTS_PRIVATE, NOT_PENDING,
 )  # fmt: skip
 #: What a refused attempt must leave as it was (conversations and handled events move
 #: with any event; a refusal's own audit entry is expected).
 WATCHED = (
     StaffMember, CandidateAccount, Candidacy, CandidateUpdate, PlatformPointRevision, Report,
     ReportMessage, ReportApproval, PublishedIncident, ClaimCode, Subscription, Election,
+    ListChange,
     OutboxMessage, UserPreference,
 )  # fmt: skip
 #: Rows that may leave a draft (a report, /forget's question) in the ephemeral store.

@@ -179,7 +179,7 @@ async def test_forget_keeps_the_claim_when_the_candidate_says_no(
     await chat.say("/forget", user=SENDER)
     kept = texts(await chat.press("forget:no", user=SENDER))
     assert "Kept: your account still speaks for" in kept
-    assert "Nothing is waiting for review." in texts(await chat.say("/myprofile", user=SENDER))
+    assert "You have sent nothing yet" in texts(await chat.say("/myprofile", user=SENDER))
     # The question was answered: pressing again does nothing.
     assert "expired" in texts(await chat.press("forget:yes", user=SENDER))
     assert await _count(app, CandidateAccount) == 1
