@@ -46,11 +46,17 @@ async def budgets(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, Bu
     yield request.param, make
     for budget in made:
         await budget.close()
+    await forget_scope(scope)
+
+
+async def forget_scope(scope: str) -> list[str]:
+    """Delete a scope's keys from Redis; returns them."""
     client = Redis.from_url(REDIS_URL)
-    keys = [key async for key in client.scan_iter(match=f"{PREFIX}{{{scope}}}:*")]
+    keys = [key.decode() async for key in client.scan_iter(match=f"{PREFIX}{{{scope}}}:*")]
     if keys:
         await client.delete(*keys)
     await client.aclose()
+    return keys
 
 
 async def test_turns_are_reserved_one_interval_apart(budgets: tuple[str, Budgets]) -> None:
@@ -120,10 +126,7 @@ async def test_redis_keys_name_neither_the_token_nor_a_chat() -> None:
         return None
 
     await flood.send(chat, False, call)
-    client = Redis.from_url(REDIS_URL)
-    keys = [key.decode() async for key in client.scan_iter(match=f"{PREFIX}{{{scope}}}:*")]
-    await client.delete(*keys)
-    await client.aclose()
+    keys = await forget_scope(scope)
     await flood.budget.close()
     assert len(keys) == 2, keys
     for key in keys:

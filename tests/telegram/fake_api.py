@@ -5,6 +5,10 @@ sendMessage, editMessageText, answerCallbackQuery, setMyCommands, getFile and fi
 downloads, deleteWebhook, setWebhook), records what the bot sent, and lets a test
 inject updates, 429s and 5xx answers, hold replies back, or post to the bot's webhook.
 Like Telegram, it forgets an update once getUpdates names a higher offset.
+
+With ``rate_limit`` it also holds the bot to Telegram's limits (``RateLimit``) and
+answers 429 with ``retry_after`` beyond them, counting what it refused, and says how
+busy its busiest second was.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import re
 import time
 from collections import deque
@@ -48,6 +53,59 @@ class Call:
     params: dict[str, Any]
     at: float
     status: int = 200
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Telegram's limits for sending messages, as this fake enforces them: about 30 a
+    second in all, 1 a second in a chat (a short burst allowed, as Telegram says it
+    does; we assume 3), 20 a minute in a group.
+
+    Each rate is a generic cell rate algorithm: a message may come once the previous
+    ones, spaced by the interval, are through, up to ``burst`` of them back to back,
+    and ``slack`` seconds early: the jitter of requests crossing two processes and this
+    server's own scheduling, which would otherwise make a sender at exactly the limit
+    look faster than it is. Over any stretch no rate can be beaten. A group's 20 a
+    minute is counted in a sliding window (less ``slack``) instead.
+    """
+
+    per_second: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: int = 3
+    group_per_minute: int = 20
+    slack: float = 0.1
+
+
+class Limiter:
+    """``RateLimit`` applied: ``admit`` says whether a message to a chat may go now, and
+    if not, in how many whole seconds (Telegram's ``retry_after``)."""
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self._tats: dict[object, float] = {}
+        self._groups: dict[int, deque[float]] = {}
+
+    def admit(self, chat_id: int, group: bool, now: float) -> int | None:
+        limit = self.limit
+        rates = [("all", 1 / limit.per_second, 1),
+                 (chat_id, 1 / limit.chat_per_second, limit.chat_burst)]  # fmt: skip
+        allowed = now
+        for key, interval, burst in rates:
+            tat = self._tats.get(key, now)
+            allowed = max(allowed, tat - (burst - 1) * interval - limit.slack)
+        window = self._groups.setdefault(chat_id, deque()) if group else None
+        if window is not None:
+            while window and window[0] <= now - (60.0 - limit.slack):
+                window.popleft()
+            if len(window) >= limit.group_per_minute:
+                allowed = max(allowed, window[0] + 60.0 - limit.slack)
+        if allowed > now:
+            return max(1, math.ceil(allowed - now))
+        for key, interval, _ in rates:
+            self._tats[key] = max(self._tats.get(key, now), now) + interval
+        if window is not None:
+            window.append(now)
+        return None
 
 
 @dataclass
@@ -96,6 +154,10 @@ class FakeBotAPI:
     commands: dict[str | None, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    #: Telegram's limits, enforced with 429s; None: no limit.
+    rate_limit: RateLimit | None = None
+    #: sendMessage calls the limit refused with a 429.
+    too_many: int = 0
 
     def __post_init__(self) -> None:
         self._pending: deque[dict[str, Any]] = deque()
@@ -111,6 +173,7 @@ class FakeBotAPI:
         self._replies_open.set()
         self._lost_gate = False
         self._runner: web.AppRunner | None = None
+        self._limiter = Limiter(self.rate_limit) if self.rate_limit else None
 
     # Life ---------------------------------------------------------------
 
@@ -289,6 +352,16 @@ class FakeBotAPI:
     def count(self, method: str) -> int:
         return sum(1 for call in self.calls if call.method == method)
 
+    def busiest(self, seconds: float = 1.0) -> int:
+        """The most messages this server took in any ``seconds`` (a sliding window)."""
+        stamps = sorted(sent.at for sent in self.sent)
+        most, first = 0, 0
+        for last, stamp in enumerate(stamps):
+            while stamp - stamps[first] >= seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
     async def wait_for(
         self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
     ) -> None:
@@ -411,6 +484,13 @@ class FakeBotAPI:
             await gate.wait()
             if self._lost_gate:
                 return _error(502, "Bad Gateway: the request never arrived")
+        if self._limiter is not None:
+            chat_id = _int(params["chat_id"]) or 0
+            group = self._chat_types.get(chat_id, "private") != "private"
+            retry_after = self._limiter.admit(chat_id, group, time.monotonic())
+            if retry_after is not None:
+                self.too_many += 1
+                return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         return self._record(params, next(self._message_ids))
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
