@@ -166,3 +166,24 @@ async def test_outbox_messages_go_at_the_overall_pace() -> None:
     for chat in range(10):
         await flood.send(str(chat), False, call, bulk=True)
     assert [b - a for a, b in itertools.pairwise(sent)] == pytest.approx([1 / 30] * 9)
+
+
+async def test_an_outbox_message_woken_late_takes_a_new_turn_rather_than_bunch() -> None:
+    """A busy process wakes an outbox message after its turn: sent at once, it would go
+    out together with the next message. It asks again, so the next waits an interval."""
+    time = VirtualTime()
+    stalls = [0.5]
+
+    async def sleep(seconds: float) -> None:
+        await time.sleep(seconds + (stalls.pop() if stalls else 0.0))
+
+    flood = FloodControl(Limits(), clock=time.clock, sleep=sleep)
+    sent: list[float] = []
+
+    async def call() -> None:
+        sent.append(time.now)
+
+    await flood.send("1", False, call)  # now: the next turn is an interval away
+    await flood.send("2", False, call, bulk=True)  # sleeps for it, and wakes 0.5 s late
+    await flood.send("3", False, call)
+    assert sent[2] - sent[1] == pytest.approx(1 / 30)

@@ -114,26 +114,41 @@ class FloodControl:
         within = self.limits.bulk_ahead * self._overall.interval if bulk else None
         while True:
             if within is None:
-                granted, wait = await self.budget.reserve(self._overall, gates=(chat,))
+                granted, turn = await self._ask(chat, None)
             else:
                 # One bulk asker at a time in this process, so that the others do not
                 # poll the budget too; a short refusal (the next turn is a send or two
                 # off) is waited out holding the place, a long one (a chat on hold,
                 # replies queued) outside it.
                 async with self._bulk:
-                    granted, wait = await self._ask_bulk(chat, within)
+                    granted, turn = await self._ask_bulk(chat, within)
+            wait = turn - self._clock()
             if granted:
                 if wait > 0:
                     await self._sleep(wait)
+                if within is not None and self._clock() - turn > self._overall.interval:
+                    # Woken late (this process was busy): sent now, it would go out
+                    # together with the turns after its own. An outbox message gives
+                    # the turn up and asks again; a reply goes.
+                    continue
                 return
             await self._sleep(max(wait, MIN_RETRY))
 
     async def _ask_bulk(self, chat: Rate, within: float) -> tuple[bool, float]:
         while True:
-            granted, wait = await self.budget.reserve(self._overall, gates=(chat,), within=within)
-            if granted or wait > within:
-                return granted, wait
-            await self._sleep(max(wait, MIN_RETRY))
+            granted, turn = await self._ask(chat, within)
+            if granted or turn - self._clock() > within:
+                return granted, turn
+            await self._sleep(max(turn - self._clock(), MIN_RETRY))
+
+    async def _ask(self, chat: Rate, within: float | None) -> tuple[bool, float]:
+        """The budget's answer as a moment on this process's clock. The wait counts
+        from when the question was asked (a shared budget reads its own clock as the
+        question arrives), not from when this busy process got round to the answer:
+        that would send late, and a late message bunches up with the next ones."""
+        asked = self._clock()
+        granted, wait = await self.budget.reserve(self._overall, gates=(chat,), within=within)
+        return granted, asked + wait
 
     def _chat_rate(self, chat: str, group: bool) -> Rate:
         burst = self.limits.burst
