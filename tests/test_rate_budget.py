@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 from redis.asyncio import Redis
@@ -187,3 +187,39 @@ async def test_an_outbox_message_woken_late_takes_a_new_turn_rather_than_bunch()
     await flood.send("2", False, call, bulk=True)  # sleeps for it, and wakes 0.5 s late
     await flood.send("3", False, call)
     assert sent[2] - sent[1] == pytest.approx(1 / 30)
+
+
+async def test_a_turn_counts_from_when_it_was_asked_not_answered() -> None:
+    """A shared budget answers from its own clock as the question arrives; the answer
+    reaches a busy worker later. The worker must not add that delay to the wait."""
+    time = VirtualTime()
+    local = LocalBudget(time.clock)
+
+    class Remote:
+        """The budget across a network: each answer comes 20 ms after the question."""
+
+        async def reserve(
+            self, pace: Rate, *, gates: Sequence[Rate] = (), within: float | None = None
+        ) -> tuple[bool, float]:
+            answer = await local.reserve(pace, gates=gates, within=within)
+            time.now += 0.02
+            return answer
+
+        async def hold(self, rate: Rate, seconds: float) -> None:
+            await local.hold(rate, seconds)
+
+        async def close(self) -> None:
+            await local.close()
+
+    flood = FloodControl(Limits(), Remote(), clock=time.clock, sleep=time.sleep)
+    sent: list[float] = []
+
+    async def call() -> None:
+        sent.append(time.now)
+
+    for chat in range(3):
+        await flood.send(str(chat), False, call)
+    # Turns at 0, 1/30 and 2/30. The first two answers came after their turns (at 0.02,
+    # 0.04) and went at once; the third came at 0.06 and went at its turn, not 0.0267 s
+    # (the wait the budget named) after the answer.
+    assert sent == pytest.approx([1000.02, 1000.04, 1000 + 2 / 30])
