@@ -273,6 +273,12 @@ def start_worker(
     return process, hook
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -288,6 +294,12 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
     print(f"preparing {args.followers:,} followers on {args.db} …", flush=True)
     url, queued, enqueue_seconds = await prepare(args.db, directory, args.followers)
     print(f"queued {queued:,} alerts in {enqueue_seconds:.2f} s", flush=True)
+    if args.enqueue_only:
+        shutil.rmtree(directory, ignore_errors=True)
+        if args.db == "postgresql" and not args.keep:
+            await drop_schema()
+        return {"database": args.db, "followers": args.followers, "queued": queued,
+                "enqueue_seconds": enqueue_seconds}  # fmt: skip
     fake = subprocess.Popen([sys.executable, "-m", "benchmarks.broadcast", "fake"],
                             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)  # fmt: skip
     workers: list[tuple[subprocess.Popen[bytes], str]] = []
@@ -298,6 +310,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         workers = [start_worker(url, api, budget, directory, n) for n in range(args.workers)]
         stats = await watch(args, api, [hook for _, hook in workers])
         left = await waiting(url)
+        cpu = [cpu_seconds(process.pid) for process, _ in workers]
     finally:
         for process, _ in workers:
             process.send_signal(signal.SIGTERM)
@@ -331,6 +344,8 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         "share_of_limit": rate / LIMIT.per_second,
         "too_many_429": stats["too_many"],
         "busiest_second": stats["busiest_second"],
+        "worker_cpu_seconds": cpu,
+        "worker_cpu_ms_per_alert": 1000 * sum(cpu) / max(stats["alerts"], 1),
         "probes_sent": stats["probes"],
         "probes_answered": len(latencies),
         "probe_posts_failed": stats["failed_posts"],
@@ -399,6 +414,7 @@ def report(result: dict[str, Any]) -> str:
         f"  rate: {r['messages_per_second']:.2f} messages/s over {r['seconds']:.1f} s = "
         f"{100 * r['share_of_limit']:.1f} % of 30/s; busiest second {r['busiest_second']}; "
         f"{r['too_many_429']} × 429",
+        f"  workers' CPU: {r['worker_cpu_ms_per_alert']:.1f} ms per alert",
         f"  /start: {r['probes_answered']}/{r['probes_sent']} answered, p50 "
         f"{r['start_p50_ms']:.0f} ms, p99 {r['start_p99_ms']:.0f} ms, "
         f"max {r['start_max_ms']:.0f} ms",
@@ -418,11 +434,15 @@ def main() -> None:
     parser.add_argument("--probe-every", type=float, default=1.0,
                         help="seconds between citizens' /start (default 1)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
+    parser.add_argument("--enqueue-only", action="store_true",
+                        help="time queuing the alerts, deliver nothing")  # fmt: skip
     args = parser.parse_args()
     if args.command == "fake":
         asyncio.run(serve_fake())
         return
     result = asyncio.run(drive(args))
+    if args.enqueue_only:
+        return
     print(report(result))
     out = Path("var/bench")
     out.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -18,9 +19,13 @@ from redis.asyncio import Redis
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram.flood import OVERALL as OVERALL_KEY
 from bot.adapters.telegram.flood import FloodControl, Limits
+from bot.app import app_from_settings
+from bot.cli.run import keeping_to_itself
+from bot.config import Settings
 from bot.core.pacing import LocalBudget, Rate
 from bot.core.ports import RateBudget
-from storage.rate_budget_redis import PREFIX, connect
+from storage.rate_budget_redis import PREFIX, RedisBudget, connect
+from tests.conftest import TEST_KEY
 from tests.telegram.test_flood import VirtualTime
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -223,3 +228,34 @@ async def test_a_turn_counts_from_when_it_was_asked_not_answered() -> None:
     # 0.04) and went at once; the third came at 0.06 and went at its turn, not 0.0267 s
     # (the wait the budget named) after the answer.
     assert sent == pytest.approx([1000.02, 1000.04, 1000 + 2 / 30])
+
+
+async def test_workers_share_the_budget_of_the_redis_they_are_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite'}"
+    alone = await app_from_settings(Settings(database_url=url), TEST_KEY, None)
+    shared = await app_from_settings(
+        Settings(database_url=url, ephemeral_url=REDIS_URL), TEST_KEY, None
+    )
+    try:
+        assert isinstance(alone.rate_budget("telegram:x"), LocalBudget)
+        assert isinstance(shared.rate_budget("telegram:x"), RedisBudget)
+        assert shared.rate_budget("telegram:x") is shared.rate_budget("telegram:x")
+    finally:
+        await alone.close()
+        await shared.close()
+
+
+def test_a_webhook_worker_on_postgresql_without_redis_is_warned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CANDIBOT_TELEGRAM_WEBHOOK_URL", "https://bot.example.org/hook")
+    monkeypatch.setenv("CANDIBOT_TELEGRAM_WEBHOOK_SECRET", "secret")
+    postgres = "postgresql://candibot@db/candibot"
+    warning = keeping_to_itself(Settings(database_url=postgres))
+    assert warning is not None and "CANDIBOT_EPHEMERAL_URL" in warning
+    assert keeping_to_itself(Settings(database_url=postgres, ephemeral_url=REDIS_URL)) is None
+    assert keeping_to_itself(Settings(database_url="sqlite:///var/x.sqlite")) is None
+    monkeypatch.delenv("CANDIBOT_TELEGRAM_WEBHOOK_URL")
+    assert keeping_to_itself(Settings(database_url=postgres)) is None, "polling: one process"
