@@ -57,7 +57,7 @@ def keeping_to_itself(settings: Settings) -> str | None:
     return (
         "candibot: warning: this worker keeps Telegram's rate limits and report drafts to "
         "itself; if other workers share this database, set CANDIBOT_EPHEMERAL_URL to one "
-        "Redis for all of them (docs/TELEGRAM.md, \"Several workers\")"
+        'Redis for all of them (docs/TELEGRAM.md, "Several workers")'
     )
 
 
