@@ -218,14 +218,28 @@ async def drain(
     PostgreSQL, where several workers may drain at once: each message is taken with a
     row lock (``FOR UPDATE SKIP LOCKED``) in a transaction of its own, held while it is
     sent and until it is marked sent, so no two workers ever send it, and a worker that
-    dies releases it with its connection. SQLite, where one process does it all: the
+    dies releases it with its connection (two messages to one chat keep their order in
+    one worker, not across workers). SQLite, where one process does it all: the
     messages are read in a short transaction, sent, and each marked sent in another,
     since a transaction there holds the one write lock every event needs."""
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    args = (sessions, platform, send, limit, max_attempts, on_gone, now, senders)
+    args = (sessions, platform, _in_order(send), limit, max_attempts, on_gone, now, senders)
     if engine.dialect.name == "postgresql":
         return await _drain_locking(*args)
     return await _drain_in_hand(*args)
+
+
+def _in_order(send: Send) -> Send:
+    """``send``, one message at a time to each chat: the senders take messages in the
+    queue's order, and one that waits for its turn must not be overtaken by the next
+    message to the same chat."""
+    chats: dict[str, asyncio.Lock] = {}
+
+    async def ordered(chat_id: str, body: dict[str, Any]) -> object:
+        async with chats.setdefault(chat_id, asyncio.Lock()):
+            return await send(chat_id, body)
+
+    return ordered
 
 
 async def _drain_locking(

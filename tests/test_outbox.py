@@ -199,3 +199,28 @@ async def test_the_pump_gives_up_after_the_configured_attempts(engine_with_areas
     assert await _rows(engine_with_areas) == [
         ("down", 1, "gave up after 1 attempts: ConnectionError")
     ]
+
+
+async def test_messages_to_one_chat_keep_their_order_while_one_waits(
+    engine_with_areas: object,
+) -> None:
+    """Several senders work at once; the second message to a chat whose first is slow
+    (waiting for its turn, say) waits for it rather than overtake it."""
+    await _queue(
+        engine_with_areas,
+        ("room", "first", OutboxKind.announcement),
+        ("room", "second", OutboxKind.announcement),
+        ("other", "elsewhere", OutboxKind.announcement),
+    )
+
+    class Slow(Flaky):
+        async def send(self, chat: ChatRef, reply: Reply) -> str:
+            if reply.text.plain == "first":
+                await asyncio.sleep(0.2)
+            return await super().send(chat, reply)
+
+    adapter = Slow()
+    assert await OutboxPump(engine_with_areas, adapter).once() == 3  # type: ignore[arg-type]
+    order = [sent.reply.text.plain for sent in adapter.sent]
+    assert order.index("first") < order.index("second")
+    assert order[0] == "elsewhere", "the other chat did not wait"
