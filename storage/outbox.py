@@ -32,6 +32,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -160,6 +161,19 @@ def _due(platform: str, moment: datetime) -> Select[tuple[int, str, str, Any, in
     )
 
 
+#: For the claiming transaction on PostgreSQL: no plan that sorts the queue. A broadcast
+#: fills an outbox the statistics still call empty (autovacuum's ANALYZE comes later);
+#: the planner then reads every waiting message and sorts them, on disk, for each claim
+#: (2.5 s at 100,000, against 0.05 ms), and SKIP LOCKED can only skip rows after that
+#: sort. Without sorts, the ordered read of the queue's index is the only plan left.
+IN_INDEX_ORDER = text("SELECT set_config('enable_sort', 'off', true)")
+
+
+def claim(platform: str, moment: datetime) -> Select[tuple[int, str, str, Any, int]]:
+    """The first due message no other worker holds, locked until the transaction ends."""
+    return _due(platform, moment).limit(1).with_for_update(skip_locked=True)
+
+
 async def _attempt(send: Send, message: _Due) -> _Outcome:
     try:
         await send(message.chat_id, message.body)
@@ -254,8 +268,8 @@ async def _drain_locking(
             taken += 1
             async with sessions() as session, session.begin():
                 moment = now()
-                query = _due(platform, moment).limit(1).with_for_update(skip_locked=True)
-                row = (await session.execute(query)).first()
+                await session.execute(IN_INDEX_ORDER)
+                row = (await session.execute(claim(platform, moment))).first()
                 if row is None:
                     taken = limit  # nothing left that another worker does not hold
                     return
