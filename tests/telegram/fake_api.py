@@ -55,6 +55,10 @@ class Call:
     status: int = 200
 
 
+#: How often a rate-limited fake checks that its own event loop keeps time.
+STALL_TICK = 0.01
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """Telegram's limits for sending messages, as this fake enforces them: about 30 a
@@ -67,6 +71,10 @@ class RateLimit:
     server's own scheduling, which would otherwise make a sender at exactly the limit
     look faster than it is. Over any stretch no rate can be beaten. A group's 20 a
     minute is counted in a sliding window (less ``slack``) instead.
+
+    When the server's own event loop has stalled (a busy machine), the requests that
+    came meanwhile are read together and would look like a burst: for a second after a
+    stall its length is forgiven too, and counted (``FakeBotAPI.forgiven``).
     """
 
     per_second: float = 30.0
@@ -85,14 +93,19 @@ class Limiter:
         self._tats: dict[object, float] = {}
         self._groups: dict[int, deque[float]] = {}
 
-    def admit(self, chat_id: int, group: bool, now: float) -> int | None:
+    def admit(
+        self, chat_id: int, group: bool, now: float, stalled: float = 0.0, *, take: bool = True
+    ) -> int | None:
+        """``stalled``: how long this server recently did not look at its sockets; the
+        requests it then finds came at some time in that stretch, not all at once.
+        Without ``take``, only say what the answer would be."""
         limit = self.limit
         rates = [("all", 1 / limit.per_second, 1),
                  (chat_id, 1 / limit.chat_per_second, limit.chat_burst)]  # fmt: skip
         allowed = now
         for key, interval, burst in rates:
             tat = self._tats.get(key, now)
-            allowed = max(allowed, tat - (burst - 1) * interval - limit.slack)
+            allowed = max(allowed, tat - (burst - 1) * interval - limit.slack - stalled)
         window = self._groups.setdefault(chat_id, deque()) if group else None
         if window is not None:
             while window and window[0] <= now - (60.0 - limit.slack):
@@ -101,6 +114,8 @@ class Limiter:
                 allowed = max(allowed, window[0] + 60.0 - limit.slack)
         if allowed > now:
             return max(1, math.ceil(allowed - now))
+        if not take:
+            return None
         for key, interval, _ in rates:
             self._tats[key] = max(self._tats.get(key, now), now) + interval
         if window is not None:
@@ -174,6 +189,12 @@ class FakeBotAPI:
         self._lost_gate = False
         self._runner: web.AppRunner | None = None
         self._limiter = Limiter(self.rate_limit) if self.rate_limit else None
+        #: (when, how late) of this server's own event loop, while a limit is enforced.
+        self._stalls: deque[tuple[float, float]] = deque()
+        self._ticker: asyncio.Task[None] | None = None
+        #: Messages let through only because they came right after a stall of this
+        #: server's own (``RateLimit``'s slack alone would have refused them).
+        self.forgiven = 0
 
     # Life ---------------------------------------------------------------
 
@@ -193,9 +214,30 @@ class FakeBotAPI:
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self._limiter is not None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
         return self
 
+    async def _tick(self) -> None:
+        """Notice this server's own stalls (a busy machine), which bunch the requests
+        that came meanwhile: they are read together, and would look like a burst."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(STALL_TICK)
+            late = loop.time() - before - STALL_TICK
+            if late > STALL_TICK:
+                self._stalls.append((time.monotonic(), late))
+
+    def _stalled(self, now: float) -> float:
+        """The longest stall of this server that ended within one second of ``now``."""
+        while self._stalls and self._stalls[0][0] < now - 1.0:
+            self._stalls.popleft()
+        return max((late for _, late in self._stalls), default=0.0)
+
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         # Pending long polls would hold the shutdown for their whole timeout.
         self._closing.set()
         self._replies_open.set()
@@ -487,7 +529,12 @@ class FakeBotAPI:
         if self._limiter is not None:
             chat_id = _int(params["chat_id"]) or 0
             group = self._chat_types.get(chat_id, "private") != "private"
-            retry_after = self._limiter.admit(chat_id, group, time.monotonic())
+            now = time.monotonic()
+            stalled = self._stalled(now)
+            strictly = self._limiter.admit(chat_id, group, now, take=False)
+            retry_after = self._limiter.admit(chat_id, group, now, stalled)
+            if retry_after is None and strictly is not None:
+                self.forgiven += 1
             if retry_after is not None:
                 self.too_many += 1
                 return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
