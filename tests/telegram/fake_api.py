@@ -74,7 +74,8 @@ class RateLimit:
 
     When the server's own event loop has stalled (a busy machine), the requests that
     came meanwhile are read together and would look like a burst: for a second after a
-    stall its length is forgiven too, and counted (``FakeBotAPI.forgiven``).
+    stall, each is counted as having come as early in the stall as its rates allow
+    (``Limiter.backdated`` counts them). Their number is still held to the rates.
     """
 
     per_second: float = 30.0
@@ -92,20 +93,23 @@ class Limiter:
         self.limit = limit
         self._tats: dict[object, float] = {}
         self._groups: dict[int, deque[float]] = {}
+        #: Messages counted as having come more than one turn before they were read,
+        #: because this server had stalled.
+        self.backdated = 0
 
-    def admit(
-        self, chat_id: int, group: bool, now: float, stalled: float = 0.0, *, take: bool = True
-    ) -> int | None:
-        """``stalled``: how long this server recently did not look at its sockets; the
-        requests it then finds came at some time in that stretch, not all at once.
-        Without ``take``, only say what the answer would be."""
+    def admit(self, chat_id: int, group: bool, now: float, stalled: float = 0.0) -> int | None:
+        """``stalled``: how long this server recently did not look at its sockets. The
+        requests it then finds came at some time in that stretch, not all at once: each
+        is counted as having come at the earliest time in it that its rates allow, so
+        that a bunch read after a stall does not run the rates' clocks ahead."""
         limit = self.limit
-        rates = [("all", 1 / limit.per_second, 1),
-                 (chat_id, 1 / limit.chat_per_second, limit.chat_burst)]  # fmt: skip
+        # (key, interval, tolerance): no burst in all, a chat's burst in a chat.
+        rates = [("all", 1 / limit.per_second, limit.slack),
+                 (chat_id, 1 / limit.chat_per_second,
+                  (limit.chat_burst - 1) / limit.chat_per_second + limit.slack)]  # fmt: skip
         allowed = now
-        for key, interval, burst in rates:
-            tat = self._tats.get(key, now)
-            allowed = max(allowed, tat - (burst - 1) * interval - limit.slack - stalled)
+        for key, _, tolerance in rates:
+            allowed = max(allowed, self._tats.get(key, now) - tolerance)
         window = self._groups.setdefault(chat_id, deque()) if group else None
         if window is not None:
             while window and window[0] <= now - (60.0 - limit.slack):
@@ -114,10 +118,12 @@ class Limiter:
                 allowed = max(allowed, window[0] + 60.0 - limit.slack)
         if allowed > now:
             return max(1, math.ceil(allowed - now))
-        if not take:
-            return None
-        for key, interval, _ in rates:
-            self._tats[key] = max(self._tats.get(key, now), now) + interval
+        for key, interval, tolerance in rates:
+            tat = self._tats.get(key, now)
+            came = max(now - stalled, tat - tolerance) if stalled else now
+            if key == "all":
+                self.backdated += came < now - interval
+            self._tats[key] = max(tat, came) + interval
         if window is not None:
             window.append(now)
         return None
@@ -192,9 +198,6 @@ class FakeBotAPI:
         #: (when, how late) of this server's own event loop, while a limit is enforced.
         self._stalls: deque[tuple[float, float]] = deque()
         self._ticker: asyncio.Task[None] | None = None
-        #: Messages let through only because they came right after a stall of this
-        #: server's own (``RateLimit``'s slack alone would have refused them).
-        self.forgiven = 0
 
     # Life ---------------------------------------------------------------
 
@@ -394,6 +397,12 @@ class FakeBotAPI:
     def count(self, method: str) -> int:
         return sum(1 for call in self.calls if call.method == method)
 
+    @property
+    def backdated(self) -> int:
+        """Messages counted as having come earlier than read, after a stall of this
+        server's own (``RateLimit``)."""
+        return self._limiter.backdated if self._limiter else 0
+
     def busiest(self, seconds: float = 1.0) -> int:
         """The most messages this server took in any ``seconds`` (a sliding window)."""
         stamps = sorted(sent.at for sent in self.sent)
@@ -530,11 +539,7 @@ class FakeBotAPI:
             chat_id = _int(params["chat_id"]) or 0
             group = self._chat_types.get(chat_id, "private") != "private"
             now = time.monotonic()
-            stalled = self._stalled(now)
-            strictly = self._limiter.admit(chat_id, group, now, take=False)
-            retry_after = self._limiter.admit(chat_id, group, now, stalled)
-            if retry_after is None and strictly is not None:
-                self.forgiven += 1
+            retry_after = self._limiter.admit(chat_id, group, now, self._stalled(now))
             if retry_after is not None:
                 self.too_many += 1
                 return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
