@@ -31,7 +31,7 @@ architecture: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(PYTEST_ARGS)
 
 i18n: $(STAMP)
 	$(BIN)/python tools/i18n.py

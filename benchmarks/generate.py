@@ -127,7 +127,7 @@ class Generator:
             else:
                 stage = rng.choices(("official", "nominated", "withdrawn"), (70, 25, 5))[0]
             yield [
-                *election, *district, f"c{self.person:07d}", stage, nomination, count,
+                *election, *district, f"c{self.person:07d}", stage, nomination, count, "", "",
                 *self._person(), self._platform(),
             ]  # fmt: skip
 

@@ -19,6 +19,7 @@ from bot.core.events import ButtonAction, Event
 from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
 from bot.core.limits import Limits
+from bot.core.metrics import Metrics
 from bot.core.pacing import LocalBudget
 from bot.core.ports import CursorStore, Ephemeral, RateBudget
 from bot.core.replies import Reply
@@ -58,6 +59,11 @@ class App:
         return self._budgets[scope]
 
     @property
+    def ephemeral(self) -> Ephemeral:
+        """Where values that must never reach a disk live (drafts, counters, web sessions)."""
+        return self.dispatcher.ephemeral
+
+    @property
     def cursors(self) -> CursorStore:
         """Where adapters keep their place in their platform's stream."""
         return Cursors(self.engine)
@@ -71,7 +77,9 @@ class App:
         return [(name, _(description)) for name, description in HELP if name in known]
 
     def sink_for(self, adapter: Adapter) -> EventSink:
-        """Where ``adapter`` delivers: handle the event, send replies, acknowledge buttons."""
+        """Where ``adapter`` delivers: handle the event, send replies, acknowledge buttons.
+        The adapter's capabilities reach the handlers of its events."""
+        self.dispatcher.capabilities[adapter.platform] = adapter.capabilities
 
         async def sink(event: Event) -> None:
             async def send(reply: Reply) -> None:
@@ -141,6 +149,7 @@ def retention(settings: Settings) -> Retention:
     return Retention(
         closed_reports=timedelta(days=settings.closed_report_days),
         receipts=timedelta(days=settings.receipt_days),
+        conversations=timedelta(hours=settings.state_ttl_hours),
     )
 
 
@@ -155,9 +164,11 @@ async def build_app(
     ephemeral: Ephemeral | None = None,
     limits: Limits | None = None,
     clock: Callable[[], datetime] | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """The bot on ``database_url``. Without ``ephemeral``, drafts, counters and their
-    secrets live in this process's memory (one worker)."""
+    secrets live in this process's memory (one worker); without ``metrics`` nothing is
+    counted."""
     engine = make_engine(database_url)
     if migrate:
         await upgrade(engine)
@@ -177,6 +188,7 @@ async def build_app(
         scrub=scrub_files,
         max_transactions=1 if engine.dialect.name == "sqlite" else None,
         clock=clock or utcnow,
+        metrics=metrics,
     )
     return App(engine, dispatcher)
 
@@ -189,6 +201,7 @@ async def app_from_settings(
     database_url: str | None = None,
     audit_key: AuditKey | None = None,
     clock: Callable[[], datetime] | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """The bot as the settings describe it (``database_url`` overrides theirs). Without
     ``audit_key`` (the throwaway demo) the audit log is keyed for this process only, and
@@ -212,6 +225,7 @@ async def app_from_settings(
         ),
         ephemeral=ephemeral,
         limits=Limits(burst=settings.rate_burst, per_minute=settings.rate_per_minute),
+        metrics=metrics,
     )
     shared = settings.rate_budget_url or settings.ephemeral_url
     if shared:

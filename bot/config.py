@@ -12,8 +12,9 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,6 +51,14 @@ class Settings(BaseSettings):
     rate_burst: int = 12
     rate_per_minute: int = 40
     log_level: str = "WARNING"
+    #: ``text`` (one line a record, for a terminal) or ``json`` (one JSON object a line,
+    #: for a log collector: time, level, logger, message; an exception's type and
+    #: frames, never its text). Either way no id, pseudonym, address or message text.
+    log_format: Literal["text", "json"] = "text"
+    #: ``host:port`` where ``candibot run`` serves ``/healthz`` and ``/metrics``
+    #: (Prometheus) to the operators' monitoring; unset, neither is served. Keep it
+    #: on a loopback or private address: it is not for the public.
+    metrics_listen: str | None = None
     #: Withhold platforms and updates on election day (Election Law Art. 34).
     quiet_on_election_day: bool = True
 
@@ -76,6 +85,9 @@ class Settings(BaseSettings):
     reminder_hour: int = 9
     #: Places one chat may follow with /subscribe.
     subscriptions_per_chat: int = 20
+    #: Open data (``candibot export --format open-data``): counts below this are published
+    #: as "<N", and a county's incident summaries wait until it has this many.
+    open_data_min_count: int = Field(default=5, ge=1)
 
     # Incident reports
     #: The moderators' key file (`candibot keys generate`); no file, no reports.
@@ -91,6 +103,52 @@ class Settings(BaseSettings):
     #: Days a closed report is kept, and days an unused receipt keeps working.
     closed_report_days: int = 180
     receipt_days: int = 90
+
+    # The web chat (docs/WEB.md)
+    #: ``host:port`` the web chat listens on; unset, there is no web chat.
+    web_listen: str | None = None
+    #: Refuse every request whose Host is not ``web_onion_name`` (and tor2web proxies).
+    web_onion_only: bool = False
+    #: The onion service's name (``<56 characters>.onion``).
+    web_onion_name: str | None = None
+    #: The page is reached over HTTPS (a reverse proxy): the session cookie is Secure.
+    web_https: bool = False
+    #: A web session is forgotten after this many minutes without a request.
+    web_session_minutes: int = 30
+    #: Messages and presses one web session may send in a minute.
+    web_session_per_minute: int = 30
+    #: Messages and presses, and new sessions, all web users together may send in a minute.
+    web_global_per_minute: int = 3000
+    #: New web sessions all visitors together may open in a minute: with the minutes a
+    #: session lives, this bounds how many are kept in memory at once.
+    web_new_sessions_per_minute: int = 300
+    #: Photos all web users together may add to reports in a minute: a report's draft
+    #: keeps its photos in memory for up to an hour, and web sessions cost nothing.
+    web_photos_per_minute: int = 10
+    #: The largest photo upload, in KiB (the report flow refuses photos over 10 MB).
+    web_max_upload_kib: int = 10 * 1024
+    #: The open data directory (``candibot export --format open-data --output DIR``),
+    #: listed and served read-only at /data; unset, /data says there is none.
+    web_open_data_dir: Path | None = None
+
+    @field_validator("web_listen", "metrics_listen")
+    @classmethod
+    def _listen(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, colon, port = value.strip().rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            example = {"web_listen": "127.0.0.1:8090"}.get(info.field_name or "", "127.0.0.1:9464")
+            name = f"CANDIBOT_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} must be host:port, e.g. {example}")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _onion(self) -> Settings:
+        name = (self.web_onion_name or "").strip().lower()
+        if self.web_onion_only and not (name.endswith(".onion") and len(name) > 6):
+            raise ValueError("CANDIBOT_WEB_ONION_ONLY needs CANDIBOT_WEB_ONION_NAME=<name>.onion")
+        return self
 
     @classmethod
     def settings_customise_sources(

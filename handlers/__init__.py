@@ -14,15 +14,24 @@ def build_router() -> Router[StoreUnit]:
         candidates,
         claims,
         common,
+        compare,
         elections,
+        forget,
         incidents,
         intents,
         language,
+        list_edit,
+        list_entry,
+        list_resume,
+        list_review,
+        list_source,
+        now,
         queue,
         report_answers,
         reports,
         rights,
         setdate,
+        sources,
         staff,
         start,
         stats,
@@ -33,11 +42,13 @@ def build_router() -> Router[StoreUnit]:
 
     router: Router[StoreUnit] = Router()
     citizens = (
-        start, language, areas, candidates, elections, topics, rights, incidents, alerts, intents
+        start, language, areas, candidates, sources, elections, now, topics, compare, rights,
+        incidents, alerts, intents, forget,
     )  # fmt: skip
     reporters = (reports, report_answers, status)
     candidates_own = (updates,)
     moderators = (staff, queue, claims, setdate, stats, auditlog)
-    for module in (*citizens, *reporters, *candidates_own, *moderators, common):
+    volunteers = (list_entry, list_edit, list_source, list_review, list_resume)
+    for module in (*citizens, *reporters, *candidates_own, *moderators, *volunteers, common):
         router.include(module.router)
     return router

@@ -11,32 +11,48 @@ from __future__ import annotations
 from bot.core.i18n import N_
 from bot.core.markup import bold, fmt, join, plain
 from bot.core.replies import Button, Reply
-from handlers.areas import AREAS_PER_PAGE, no_place, paging, place_buttons, place_label
-from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.areas import (
+    ELECTED_LEVELS,
+    drill_down,
+    drill_press,
+    no_place,
+    place_buttons,
+    place_label,
+)
+from handlers.base import (
+    EXPIRED,
+    Ctx,
+    action_arg,
+    command_args,
+    leave_step,
+    message_text,
+    new_router,
+)
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import (
     AreaView,
-    children,
-    count_children,
     get_area,
     search_areas,
 )
-from storage.models import AreaLevel
 from storage.subscriptions import areas_of, subscribe, unsubscribe
 
 router = new_router()
 
 ASK = "subscribe.ask"
-#: Elections are held for counties and townships; a province has none of its own.
-FOLLOWABLE = {AreaLevel.county, AreaLevel.township}
+FOLLOW = N_("Follow {area}")
 #: How the privacy note names the platform whose chat id is kept.
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": N_("this terminal")}
 PLACE_HINT = N_(
     "Try its name in characters (西湖区), in pinyin (xihu), initials (xhq) or its six-digit "
     "code, or send /subscribe alone to choose from a list."
 )
+FORGET_TOO = N_("/forget deletes them too, with everything else I keep about you.")
 NONE_FOLLOWED = N_("You follow no place. Send /subscribe and the name of your district.")
+UNREACHABLE = N_(
+    "Alerts cannot reach this chat once you leave it. To follow a place, use the bot on "
+    "Telegram or Matrix; here, /elections shows the dates whenever you ask."
+)
 
 
 def offer(ctx: Ctx, area_code: str) -> list[Button]:
@@ -45,6 +61,8 @@ def offer(ctx: Ctx, area_code: str) -> list[Button]:
 
 @router.command("subscribe", description=DESCRIPTIONS["subscribe"])
 async def subscribe_command(ctx: Ctx) -> Reply:
+    if not ctx.capabilities.reaches_later:
+        return Reply.of(ctx._(UNREACHABLE))
     query = command_args(ctx)
     if query:
         return await _subscribe_to(ctx, query)
@@ -63,17 +81,13 @@ async def subscribe_button(ctx: Ctx) -> Reply:
     area = await get_area(ctx.unit.session, action_arg(ctx))
     if area is None:
         return Reply.of(ctx._(EXPIRED))
-    if ctx.state.step == ASK:  # the question is answered: what is typed next is new
-        ctx.state = ctx.state.at(None)
+    leave_step(ctx, ASK)
     return await _follow(ctx, area)
 
 
 @router.action("subdd")
 async def drill_button(ctx: Ctx) -> Reply:
-    code, _, offset = action_arg(ctx).partition(":")
-    if not offset.isdigit() or (code and await get_area(ctx.unit.session, code) is None):
-        return Reply.of(ctx._(EXPIRED))
-    return await _drill(ctx, code or None, int(offset))
+    return await drill_press(ctx, pick="alert", more="subdd", pick_label=FOLLOW)
 
 
 async def _subscribe_to(ctx: Ctx, query: str) -> Reply:
@@ -100,16 +114,18 @@ async def _follow(ctx: Ctx, area: AreaView) -> Reply:
             note = fmt(ctx._("{office} elects no people's congress of its own: its voters "
                              "vote in the election of {county} (Election Law Art. 3)."),
                        office=area.name, county=county.name)  # fmt: skip
-            button = Button(fmt(ctx._("Follow {area}"), area=county.name).plain,
+            button = Button(fmt(ctx._(FOLLOW), area=county.name).plain,
                             f"alert:{county.code}")  # fmt: skip
             return Reply.of(note, [[button]])
-    if area.level not in FOLLOWABLE:
+    if area.level not in ELECTED_LEVELS:
         note = fmt(
             ctx._("Elections are held for counties and townships, not for all of {area}. "
                   "Choose one:"),
             area=area.name,
         )  # fmt: skip
         return Reply.of(note, (await _drill(ctx, area.code, 0)).buttons)
+    if not ctx.capabilities.reaches_later:  # the one place a subscription is made
+        return Reply.of(ctx._(UNREACHABLE))
     chat = ctx.event.chat
     session = ctx.unit.session
     followed = {code for code, _ in await areas_of(session, chat.platform, chat.id)}
@@ -137,40 +153,15 @@ async def _follow(ctx: Ctx, area: AreaView) -> Reply:
         "nothing else. /unsubscribe {area} stops it and deletes them."
     )
     platform = ctx._(PLATFORM_NAMES.get(chat.platform, chat.platform))
-    return Reply.of(
-        join([fmt(promise, area=bold(area.name)), fmt(kept, platform=platform, area=area.name)])
-    )
+    lines = [fmt(promise, area=bold(area.name)), fmt(kept, platform=platform, area=area.name)]
+    if chat.private:  # a group's places are the group's: one member's /forget keeps them
+        lines.append(plain(ctx._(FORGET_TOO)))
+    return Reply.of(join(lines))
 
 
 async def _drill(ctx: Ctx, parent_code: str | None, offset: int) -> Reply:
     """The places under ``parent_code``, to follow or to open; the top: provinces."""
-    session = ctx.unit.session
-    parent = await get_area(session, parent_code) if parent_code else None
-    items = await children(session, parent_code, limit=AREAS_PER_PAGE, offset=offset)
-    if len(items) == 1 and items[0].placeholder and offset == 0:
-        # 北京市 › 市辖区 › 海淀区: the placeholder level is no choice; step through it.
-        return await _drill(ctx, items[0].code, 0)
-    total = await count_children(session, parent_code)
-    if parent is not None and parent.placeholder and parent.parent_code:
-        parent = await get_area(session, parent.parent_code) or parent
-    rows: list[list[Button]] = []
-    if parent is not None and parent.level in FOLLOWABLE:
-        rows.append([Button(fmt(ctx._("Follow {area}"), area=parent.name).plain,
-                            f"alert:{parent.code}")])  # fmt: skip
-    # A township has nothing below it to open; anything else may be opened.
-    buttons = [
-        Button(item.name, f"{'alert' if item.level == AreaLevel.township else 'subdd'}:"
-               f"{item.code}{'' if item.level == AreaLevel.township else ':0'}")
-        for item in items
-    ]  # fmt: skip
-    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(paging(ctx, f"subdd:{parent_code or ''}", offset, AREAS_PER_PAGE, total))
-    heading = (
-        plain(ctx._("Which place? Type its name, or choose:"))
-        if parent is None
-        else fmt(ctx._("Places in {area}:"), area=bold(parent.name))
-    )
-    return Reply.of(heading, [row for row in rows if row])
+    return await drill_down(ctx, parent_code, offset, pick="alert", more="subdd", pick_label=FOLLOW)
 
 
 @router.command("subscriptions", "alerts", description=DESCRIPTIONS["subscriptions"])

@@ -38,6 +38,10 @@ ASK_AREA = "area.ask"
 DEMO_MARK = "[demo]"
 PLACE_HINT = N_("Try its name in characters (西湖区), in pinyin (xihu) or initials (xhq).")
 ASK_PLACE = N_("For which place? Type the name of your district or town, or use /area.")
+NOW_BUTTON = N_("What can I still do?")
+COMPARE_BUTTON = N_("Candidates side by side")
+#: Elections are held for counties and townships (Art. 3); a province has none of its own.
+ELECTED_LEVELS = frozenset({AreaLevel.county, AreaLevel.township})
 
 
 def remember_area(ctx: Ctx, code: str) -> None:
@@ -57,8 +61,10 @@ def readable(ctx: Ctx, name: str, pinyin: str | None = None) -> str:
     return f"{name} {pinyin if pinyin is not None else display_place_pinyin(name)}"
 
 
-def area_buttons(ctx: Ctx, items: list[AreaView], per_row: int = 2) -> list[list[Button]]:
-    buttons = [Button(readable(ctx, a.name), f"area:{a.code}") for a in items]
+def area_buttons(
+    ctx: Ctx, items: list[AreaView], per_row: int = 2, action: str = "area"
+) -> list[list[Button]]:
+    buttons = [Button(readable(ctx, a.name), f"{action}:{a.code}") for a in items]
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
@@ -165,9 +171,9 @@ def pick_elections(
     return (upcoming[0] if upcoming else None), (past[0] if past else None)
 
 
-async def county_pointer(ctx: Ctx, area: AreaView) -> tuple[Text, Button] | None:
-    """For a township or street office without an election of its own: the county's,
-    in which its voters also elect deputies directly (Election Law Art. 3)."""
+async def county_election(ctx: Ctx, area: AreaView) -> tuple[AreaView, ElectionView] | None:
+    """For a township or street office: its county and the county's own election (the
+    next, else the latest), in which its voters also elect deputies directly (Art. 3)."""
     if area.level != AreaLevel.township or not area.parent_code:
         return None
     county = await get_area(ctx.unit.session, area.parent_code)
@@ -178,14 +184,41 @@ async def county_pointer(ctx: Ctx, area: AreaView) -> tuple[Text, Button] | None
         [e for e in found if e.area_code == county.code], policy(ctx).today()
     )
     election = upcoming or recent
-    if election is None:
-        return None
-    line = fmt(
+    return (county, election) if election is not None else None
+
+
+def county_line(ctx: Ctx, county: str, election: ElectionView) -> Text:
+    return fmt(
         ctx._("Voters here also elect the deputies of {county}: {election}"),
-        county=county.name,
+        county=county,
         election=election_summary(ctx, election),
     )
-    return line, Button(f"{county.name} ›", f"area:{county.code}")
+
+
+async def county_pointer(
+    ctx: Ctx, area: AreaView, action: str = "area"
+) -> tuple[Text, Button] | None:
+    """For a township or street office without an election of its own: the county's,
+    in which its voters also elect deputies directly (Election Law Art. 3); its button
+    goes to ``action``."""
+    found = await county_election(ctx, area)
+    if found is None:
+        return None
+    county, election = found
+    button = Button(f"{county.name} ›", f"{action}:{county.code}")
+    return county_line(ctx, county.name, election), button
+
+
+def voters_elections(
+    elections: list[ElectionView], area: AreaView, today: date
+) -> tuple[ElectionView | None, ElectionView | None, bool]:
+    """The next and the latest election of the place, and whether they are its own: a
+    township without an election of its own has those of the county whose electoral
+    district covers it."""
+    own = [e for e in elections if e.area_code == area.code]
+    if own or area.level != AreaLevel.township:
+        return (*pick_elections(own, today), True)
+    return (*pick_elections([e for e in elections if e.area_code != area.code], today), False)
 
 
 async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
@@ -199,10 +232,7 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
     lines: list[Text] = [bold(area.name), plain(path)]
     buttons: list[list[Button]] = []
     elections = await elections_in_area(session, area.code, area.level)
-    own = [e for e in elections if e.area_code == area.code] or [
-        e for e in elections if area.level == AreaLevel.township and e.area_code != area.code
-    ]
-    upcoming, recent = pick_elections(own, policy(ctx).today())
+    upcoming, recent, _ = voters_elections(elections, area, policy(ctx).today())
     main = upcoming or recent
     if main is None:
         lines.append(plain(ctx._("No election is recorded for this place.")))
@@ -250,6 +280,9 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
             Button(ctx._("Platforms by topic"), f"tp:{area.code}"),
         ]
     )
+    buttons.append([Button(ctx._(NOW_BUTTON), f"now:{area.code}")])
+    if main is not None:
+        buttons[-1].append(Button(ctx._(COMPARE_BUTTON), f"cmpa:{area.code}"))
     if area.parent_code:
         buttons.append([Button(ctx._("‹ Up"), f"area:{area.parent_code}")])
     return Reply.of(join(lines), buttons)
@@ -287,6 +320,70 @@ async def find_area(ctx: Ctx, query: str, action: str = "area") -> Reply:
         buttons = await place_buttons(ctx, found, action)
         return Reply.of(fmt(ctx._("Places matching “{query}”:"), query=query), buttons)
     return no_place(ctx, query, PLACE_HINT)
+
+
+async def one_place(ctx: Ctx, query: str, action: str) -> AreaView | Reply:
+    """The one place ``query`` names (characters, pinyin, initials, a path or a code), or
+    a reply: buttons to ``action`` when several match or near spellings do, else none
+    found."""
+    found = await search_areas(ctx.unit.session, query, limit=8)
+    exact = [area for area in found if area.name == query.strip()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        buttons = await place_buttons(ctx, found, action)
+        return Reply.of(fmt(ctx._("Places matching “{query}”:"), query=query), buttons)
+    return no_place(ctx, query, PLACE_HINT)
+
+
+async def drill_down(
+    ctx: Ctx, parent_code: str | None, offset: int, *, pick: str, more: str, pick_label: str
+) -> Reply:
+    """The places under ``parent_code`` (at the top the provinces) to choose from: a
+    township is picked with a button to ``pick``, anything above it opened with ``more``
+    (``more:code:offset``), and an open county is picked with ``pick_label`` (a msgid
+    with ``{area}``)."""
+    session = ctx.unit.session
+    parent = await get_area(session, parent_code) if parent_code else None
+    items = await children(session, parent_code, limit=AREAS_PER_PAGE, offset=offset)
+    if len(items) == 1 and items[0].placeholder and offset == 0:
+        # 北京市 › 市辖区 › 海淀区: the placeholder level is no choice; step through it.
+        return await drill_down(ctx, items[0].code, 0, pick=pick, more=more, pick_label=pick_label)
+    total = await count_children(session, parent_code)
+    if parent is not None and parent.placeholder and parent.parent_code:
+        parent = await get_area(session, parent.parent_code) or parent
+    rows: list[list[Button]] = []
+    if parent is not None and parent.level in ELECTED_LEVELS:
+        rows.append([Button(fmt(ctx._(pick_label), area=parent.name).plain,
+                            f"{pick}:{parent.code}")])  # fmt: skip
+    # A township has nothing below it to open; anything else may be opened.
+    buttons = [
+        Button(item.name, f"{pick}:{item.code}" if item.level == AreaLevel.township
+               else f"{more}:{item.code}:0")
+        for item in items
+    ]  # fmt: skip
+    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(paging(ctx, f"{more}:{parent_code or ''}", offset, AREAS_PER_PAGE, total))
+    heading = (
+        plain(ctx._("Which place? Type its name, or choose:"))
+        if parent is None
+        else fmt(ctx._("Places in {area}:"), area=bold(parent.name))
+    )
+    return Reply.of(heading, [row for row in rows if row])
+
+
+async def drill_press(ctx: Ctx, *, pick: str, more: str, pick_label: str) -> Reply:
+    """A press of a ``more:code:offset`` button of ``drill_down``."""
+    code, _, offset = action_arg(ctx).partition(":")
+    if not offset.isdigit() or len(offset) > 6:
+        return Reply.of(ctx._(EXPIRED))
+    if code and await get_area(ctx.unit.session, code) is None:
+        return Reply.of(ctx._(EXPIRED))
+    return await drill_down(
+        ctx, code or None, int(offset), pick=pick, more=more, pick_label=pick_label
+    )
 
 
 @router.command("area", "district", description=DESCRIPTIONS["area"])

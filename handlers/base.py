@@ -31,3 +31,20 @@ def command_args(ctx: Ctx) -> str:
 def message_text(ctx: Ctx) -> str:
     event = ctx.event
     return event.text.strip() if isinstance(event, TextMessage) else ""
+
+
+def pressing(ctx: Ctx, payload: str) -> Ctx:
+    """``ctx`` as if the button ``payload`` had been pressed: a typed answer that names a
+    button is that button's press."""
+    event = ctx.event
+    ctx.event = ButtonAction(
+        chat=event.chat, sender=event.sender, language=event.language,
+        event_id=event.event_id, payload=payload,
+    )  # fmt: skip
+    return ctx
+
+
+def leave_step(ctx: Ctx, step: str) -> None:
+    """A button answered the question asked at ``step``: what is typed next is new."""
+    if ctx.state.step == step:
+        ctx.state = ctx.state.at(None)

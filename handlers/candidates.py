@@ -16,6 +16,7 @@ from handlers.labels import (
     untranslated,
 )
 from handlers.policy import QUIET_NOTE, policy
+from handlers.sources import describe, notice_button
 from handlers.start import DEMO_NOTICE, DESCRIPTIONS
 from storage.areas import search_areas
 from storage.candidates import (
@@ -105,14 +106,28 @@ def render_profile(ctx: Ctx, profile: Profile) -> Reply:
             )
         )
     lines.append(election_line(ctx, item))
-    rules = policy(ctx)
-    if rules.quiet_on_election_day and item.election_day == rules.today():
+    lines.append(source_line(ctx, profile))
+    if policy(ctx).quiet(item.election_day):
         lines.append(plain(ctx._(QUIET_NOTE)))
     else:
         lines += platform_lines(ctx, profile) + update_lines(ctx, profile)
     if item.demo:
         lines.append(italic(ctx._(DEMO_NOTICE)))
-    return Reply.of(join(lines))
+    buttons = [[notice_button(ctx, item.id)]] if profile.photo_kept else []
+    return Reply.of(join(lines), buttons)
+
+
+def source_line(ctx: Ctx, profile: Profile) -> Text:
+    """Where the candidacy was checked, and when, as Democracy Club's lists say it."""
+    source = describe(ctx._, profile.source, demo=profile.summary.demo,
+                      kept=profile.photo_kept)  # fmt: skip
+    if profile.checked_on is None:
+        return fmt(ctx._("Source: {source} · date of the check not given"), source=source)
+    return fmt(
+        ctx._("Source: {source} · checked {date}"),
+        source=source,
+        date=long_date(profile.checked_on, ctx.language),
+    )
 
 
 def platform_lines(ctx: Ctx, profile: Profile) -> list[Text]:

@@ -13,13 +13,22 @@ from handlers.announce import NEW_CLAIM, announce
 from handlers.base import Ctx, command_args, new_router
 from handlers.labels import long_date
 from handlers.policy import policy
-from handlers.staff import CITIZEN, identity, moderator
+from handlers.staff import CANDIDATE, CITIZEN, Place, moderator, place
 from storage import claims
 from storage.candidates import candidacy_summary
+from storage.roles import remember_candidate_chat
 
 router = new_router()
 
 BAD_CODE = N_("That code is not valid: it is wrong, already used or expired.")
+CODES_IN_PRIVATE = N_(
+    "Claim codes are shown only in a private chat with the bot: whoever reads one can claim "
+    "the profile. Send /verify there."
+)
+SEEN = N_(
+    "Send /claim only in a private chat with me. Everyone here has seen this code, so it no "
+    "longer works: ask a moderator for a new one."
+)
 
 
 async def _candidate(ctx: Ctx) -> tuple[int, str] | Reply:
@@ -35,6 +44,9 @@ async def verify_command(ctx: Ctx) -> Reply:
     actor = await moderator(ctx, "verify")
     if isinstance(actor, Reply):
         return actor
+    if place(ctx) is not Place.private:  # the room has members the bot never chose
+        await auditing.record(ctx, actor, "refused", "command", "verify", chat="room")
+        return Reply.of(ctx._(CODES_IN_PRIVATE))
     found = await _candidate(ctx)
     if isinstance(found, Reply):
         return found
@@ -71,6 +83,11 @@ async def claim_command(ctx: Ctx) -> Reply:
     ctx.protect(typed)
     if not typed:
         return Reply.of(ctx._("Send /claim followed by the code a moderator gave you."))
+    if not ctx.event.chat.private:
+        # Others read it here: nobody may use it now, least of all one of them.
+        await claims.burn(ctx.unit.session, typed, policy(ctx).clock())
+        await auditing.record(ctx, CITIZEN, "refused", "claim_code", "", chat="other")
+        return Reply.of(ctx._(SEEN))
     sender = ctx.event.sender
     candidacy_id = await claims.redeem(
         ctx.unit.session, typed, sender.platform, sender.id, policy(ctx).clock()
@@ -78,7 +95,10 @@ async def claim_command(ctx: Ctx) -> Reply:
     if candidacy_id is None:
         await auditing.record(ctx, CITIZEN, "refused", "claim_code", "")
         return Reply.of(ctx._(BAD_CODE))
-    await auditing.record(ctx, identity(ctx), "claim", "candidacy", candidacy_id)
+    await auditing.record(ctx, CANDIDATE, "claim", "candidacy", candidacy_id)
+    if ctx.event.chat.private:  # where moderators' decisions on its updates will reach it
+        await remember_candidate_chat(ctx.unit.session, sender.platform, sender.id,
+                                      ctx.event.chat.id)  # fmt: skip
     summary = await candidacy_summary(ctx.unit.session, candidacy_id)
     await announce(ctx, NEW_CLAIM, name=summary.name if summary else str(candidacy_id))
     return Reply.of(

@@ -9,7 +9,8 @@ from bot.core.markup import fmt, join, plain
 from bot.core.replies import Reply
 from handlers.base import EXPIRED, Ctx, new_router
 from handlers.reports import DRAFT_LOST, PREFIXES
-from handlers.start import DESCRIPTIONS, HELP
+from handlers.start import DESCRIPTIONS, commands_for
+from storage.roles import roles_of
 
 router = new_router()
 
@@ -24,7 +25,9 @@ async def cancel(ctx: Ctx) -> Reply:
 @router.unknown_command
 async def unknown_command(ctx: Ctx) -> Reply:
     name = ctx.event.name if isinstance(ctx.event, Command) else ""
-    known = [command for command, _ in HELP]
+    sender = ctx.event.sender
+    roles = await roles_of(ctx.unit.session, sender.platform, sender.id)
+    known = [command for command, _ in commands_for(roles)]
     lines = [fmt(ctx._("I do not know the command /{name}."), name=name)]
     close = difflib.get_close_matches(name, known, n=1)
     if close:

@@ -19,6 +19,7 @@ from handlers.base import Ctx, action_arg, command_args, message_text, new_route
 from handlers.labels import ELECTION_STATUSES, label, long_date
 from handlers.milestones import ROLL_DAYS_BEFORE, milestones
 from handlers.policy import policy
+from handlers.sources import describe
 from handlers.start import DESCRIPTIONS
 from storage.areas import get_area, search_areas
 from storage.elections import ElectionView, elections_in_area
@@ -58,10 +59,8 @@ def milestone_lines(ctx: Ctx, election: ElectionView, today: date) -> list[Text]
     return lines
 
 
-def _source(ctx: Ctx, election: ElectionView) -> str:
-    if election.demo:  # the demo's own data, named in the reader's language
-        return ctx._("demo data")
-    return election.source or ctx._("not given")
+def _source(ctx: Ctx, election: ElectionView) -> Text:
+    return describe(ctx._, election.source, demo=election.demo)
 
 
 def election_block(ctx: Ctx, election: ElectionView, today: date) -> Text:

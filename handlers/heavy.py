@@ -19,6 +19,7 @@ from functools import partial
 from typing import TypeVar
 
 from bot.core.i18n import N_
+from storage.images import ImageRejected, sanitize
 
 T = TypeVar("T")
 
@@ -59,3 +60,12 @@ async def off_loop(fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(_pool, partial(fn, *args))
     finally:
         _pending -= 1
+
+
+async def cleaned(image: bytes) -> tuple[str, bytes] | ImageRejected | Busy:
+    """``image`` decoded and re-encoded without metadata in the pool: (media type, bytes),
+    or why not (a refused image, a full pool)."""
+    try:
+        return await off_loop(sanitize, image)
+    except (ImageRejected, Busy) as refused:
+        return refused

@@ -20,7 +20,7 @@ from bot.core.context import Replies
 from bot.core.i18n import N_
 from bot.core.markup import join, plain
 from bot.core.replies import Button, Reply
-from handlers import candidates, elections, reports, rights, start
+from handlers import candidates, compare, elections, now, reports, rights, start
 from handlers.base import Ctx, message_text, new_router
 
 router = new_router()
@@ -116,6 +116,10 @@ async def answer(ctx: Ctx, intent: str) -> Replies:
         return Reply.of(ctx._(WHERE), [[Button(ctx._("Find my district"), "menu:area")]])
     if intent == "when":
         return await elections.elections_reply(ctx, None)
+    if intent == "now":
+        return await now.now_reply(ctx, None)
+    if intent == "compare":
+        return await compare.compare_for_text(ctx, "")
     if intent == "report":
         return await reports.report_command(ctx)
     if intent == "rights":
@@ -124,11 +128,11 @@ async def answer(ctx: Ctx, intent: str) -> Replies:
         return Reply.of(ctx._(STATUS))
     if intent == "subscribe":
         return Reply.of(ctx._(SUBSCRIBE))
-    return Reply.of(start.help_text(ctx))
+    return Reply.of(await start.help_text(ctx))
 
 
-def not_understood(ctx: Ctx) -> Reply:
-    lines = [plain(ctx._(NOT_UNDERSTOOD)), start.help_text(ctx)]
+async def not_understood(ctx: Ctx) -> Reply:
+    lines = [plain(ctx._(NOT_UNDERSTOOD)), await start.help_text(ctx)]
     return Reply.of(join(lines), start.menu(ctx))
 
 
@@ -140,4 +144,4 @@ async def free_text(ctx: Ctx) -> Replies:
         return await answer(ctx, intent)
     if looks_like_a_name(text):
         return await candidates.search(ctx, text)
-    return not_understood(ctx)
+    return await not_understood(ctx)

@@ -80,6 +80,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "propose_event": N_("proposed an event"),
     "propose_link": N_("proposed a link"),
     "propose_withdrawal": N_("proposed a withdrawal"),
+    "propose_change": N_("proposed a change to the candidate lists"),
+    "apply_change": N_("applied a change to the candidate lists"),
+    "staff_volunteer": N_("made a volunteer"),
 }
 AUDIT_TARGETS: dict[str, str] = {
     "candidacy": N_("candidacy"),
@@ -88,8 +91,11 @@ AUDIT_TARGETS: dict[str, str] = {
     "command": N_("command"),
     "election": N_("election"),
     "report": N_("report"),
+    "revision": N_("platform wording"),
+    "update": N_("candidate's update"),
     "staff": N_("staff"),
     "area": N_("area"),
+    "list_change": N_("change to the candidate lists"),
 }
 AUDIT_ACTORS: dict[str, str] = {
     "citizen": N_("a citizen"),

@@ -30,11 +30,29 @@ class Milestone:
     election_day: bool = False
 
 
-def milestones(election: ElectionView) -> list[Milestone]:
-    """The milestones in date order; none when the election day is unknown."""
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """An election's dates: announced where the committee announced them, otherwise the
+    latest the law allows, counted back from election day."""
+
+    election_day: date
+    roll: date
+    roll_derived: bool
+    #: Art. 29: the last day to object to the roll, 5 days from its publication.
+    objection: date
+    nominees: date
+    nominees_derived: bool
+    #: Art. 29: the last day to take a roll complaint to court.
+    court: date
+    official: date
+    official_derived: bool
+
+
+def timeline(election: ElectionView) -> Timeline | None:
+    """The election's dates; None when its day is unknown."""
     day = election.election_day
     if day is None:
-        return []
+        return None
 
     def pick(announced: date | None, days_before: int) -> tuple[date, bool]:
         return (announced, False) if announced else (day - timedelta(days=days_before), True)
@@ -44,28 +62,36 @@ def milestones(election: ElectionView) -> list[Milestone]:
     official, official_derived = pick(
         election.official_list_published_on, OFFICIAL_LIST_DAYS_BEFORE
     )
+    return Timeline(
+        election_day=day,
+        roll=roll,
+        roll_derived=roll_derived,
+        objection=roll + timedelta(days=OBJECTION_DAYS),
+        nominees=nominees,
+        nominees_derived=nominees_derived,
+        court=day - timedelta(days=COURT_DAYS_BEFORE),
+        official=official,
+        official_derived=official_derived,
+    )
+
+
+def milestones(election: ElectionView) -> list[Milestone]:
+    """The milestones in date order; none when the election day is unknown."""
+    t = timeline(election)
+    if t is None:
+        return []
     items = [
-        Milestone(N_("Voter roll published"), N_("Art. 28"), roll, roll_derived),
+        Milestone(N_("Voter roll published"), N_("Art. 28"), t.roll, t.roll_derived),
+        Milestone(N_("Last day to object to the voter roll"), N_("Art. 29"), t.objection, True),
+        Milestone(N_("Nominees' list published"), N_("Art. 32"), t.nominees, t.nominees_derived),
+        Milestone(N_("Last day to take a roll complaint to court"), N_("Art. 29"), t.court, True),
         Milestone(
-            N_("Last day to object to the voter roll"),
-            N_("Art. 29"),
-            roll + timedelta(days=OBJECTION_DAYS),
-            True,
-        ),
-        Milestone(N_("Nominees' list published"), N_("Art. 32"), nominees, nominees_derived),
-        Milestone(
-            N_("Last day to take a roll complaint to court"),
-            N_("Art. 29"),
-            day - timedelta(days=COURT_DAYS_BEFORE),
-            True,
-        ),
-        Milestone(
-            N_("Official candidate list published"), N_("Art. 32"), official, official_derived
+            N_("Official candidate list published"), N_("Art. 32"), t.official, t.official_derived
         ),
         Milestone(
             N_("Election day; all introduction of candidates stops"),
             N_("Art. 34"),
-            day,
+            t.election_day,
             False,
             election_day=True,
         ),

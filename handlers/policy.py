@@ -54,6 +54,11 @@ class Policy:
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()
 
+    def quiet(self, election_day: date | None) -> bool:
+        """Whether candidates are withheld today for an election held on ``election_day``:
+        all introduction of candidates stops on election day (Art. 34)."""
+        return self.quiet_on_election_day and election_day == self.today()
+
 
 DEFAULT_POLICY = Policy()
 

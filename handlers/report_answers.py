@@ -14,11 +14,10 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 
 from bot.core.context import Replies, as_list
-from bot.core.events import ButtonAction
 from bot.core.i18n import N_
 from bot.core.markup import join, plain
 from bot.core.replies import Button, Reply
-from handlers.base import Ctx, message_text, new_router
+from handlers.base import Ctx, message_text, new_router, pressing
 from handlers.reports import (
     CATEGORY,
     CONFIRM,
@@ -80,15 +79,6 @@ def when_from_words(text: str) -> str | None:
     return None
 
 
-def _pressing(ctx: Ctx, payload: str) -> Ctx:
-    event = ctx.event
-    ctx.event = ButtonAction(
-        chat=event.chat, sender=event.sender, language=event.language,
-        event_id=event.event_id, payload=payload,
-    )  # fmt: skip
-    return ctx
-
-
 PRESS: dict[str, Callable[[Ctx], Awaitable[Replies]]] = {
     "rpt": report_control,
     "rptc": category_chosen,
@@ -104,7 +94,7 @@ async def _typed_label(ctx: Ctx, text: str) -> list[Reply] | None:
         for button in row:
             prefix = button.payload.partition(":")[0]
             if _normal(button.label) == wanted and prefix in PRESS:
-                return as_list(await PRESS[prefix](_pressing(ctx, button.payload)))
+                return as_list(await PRESS[prefix](pressing(ctx, button.payload)))
     return None
 
 

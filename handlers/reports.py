@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from bot.core.context import Prep
@@ -21,12 +22,12 @@ from bot.core.state import ConversationState
 from handlers.areas import place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, message_text, new_router
 from handlers.flood import within_sender_caps
-from handlers.heavy import BUSY, Busy, off_loop
+from handlers.heavy import BUSY, Busy, cleaned, off_loop
 from handlers.labels import label
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
 from storage.areas import get_area, search_areas
-from storage.images import ImageRejected, sanitize
+from storage.images import ImageRejected
 from storage.models import AreaLevel, ReportCategory, ReportWhen
 from storage.receipts import format_receipt, new_receipt
 from storage.reports import NewReport, file_report, filed_on
@@ -73,6 +74,27 @@ SAFETY_NOTE = N_(
     "Telegram's servers can read this chat. On Matrix, end-to-end encryption on a "
     "homeserver you trust is the safer channel. Leave out your name and details that "
     "identify you unless you want the moderators to know them."
+)
+#: The same, on the bot's own web page: no chat service, but the network and the device.
+SAFETY_NOTE_OWN_PAGE = N_(
+    "Before you start: this bot does not record who you are, and your report is stored "
+    "encrypted. This page is the bot's own: no chat service carries it. But unless you "
+    "use Tor Browser, whoever watches your connection can see that you opened it, and "
+    "anyone who picks up this device can read this page until you end the session. Leave "
+    "out your name and details that identify you unless you want the moderators to know "
+    "them."
+)
+RECEIPT_NOTE = N_(
+    "Send /status followed by the receipt to see what happened to your report, answer the "
+    "moderators' questions or add information. Anyone with the receipt can do so: keep it "
+    "safe, and delete this message if others may see your phone."
+)
+#: On the web page, where no message can be deleted but the session can be ended.
+RECEIPT_NOTE_OWN_PAGE = N_(
+    "Send /status followed by the receipt to see what happened to your report, answer the "
+    "moderators' questions or add information. Anyone with the receipt can do so: keep it "
+    "safe, and end this session (the button at the foot of the page) if others may use "
+    "this device."
 )
 PHOTO_REFUSALS = {
     "too_large": N_("That photo is larger than 10 MB. Please send a smaller one."),
@@ -133,8 +155,9 @@ async def report_command(ctx: Ctx) -> Reply:
 
 
 def ask_safety(ctx: Ctx) -> Reply:
+    note = SAFETY_NOTE if ctx.capabilities.chat_service else SAFETY_NOTE_OWN_PAGE
     return Reply.of(
-        join([bold(ctx._("Report an incident")), plain(ctx._(SAFETY_NOTE))]),
+        join([bold(ctx._("Report an incident")), plain(ctx._(note))]),
         [[Button(ctx._("I understand, continue"), "rpt:go")], _cancel_row(ctx)],
     )
 
@@ -281,6 +304,7 @@ def ask_photos(ctx: Ctx, count: int) -> Reply:
         return Reply.of(
             ctx._("Send a photo, or press the button when you are done."),
             [[Button(ctx._("Done with photos"), "rptp:done")], _cancel_row(ctx)],
+            asks_for_photo=True,
         )
     text = (
         fmt(
@@ -293,7 +317,7 @@ def ask_photos(ctx: Ctx, count: int) -> Reply:
         else fmt(ctx._("Photo {count} of {max} added."), count=str(count), max=str(MAX_PHOTOS))
     )
     label_ = ctx._("Continue without photos") if count == 0 else ctx._("Done with photos")
-    return Reply.of(text, [[Button(label_, "rptp:done")], _cancel_row(ctx)])
+    return Reply.of(text, [[Button(label_, "rptp:done")], _cancel_row(ctx)], asks_for_photo=True)
 
 
 @router.before(step=PHOTOS)
@@ -301,14 +325,16 @@ async def clean_photo(prep: Prep) -> object:
     """Decode and re-encode the photo in the pool: (media type, bytes), or the refusal."""
     if not isinstance(prep.event, PhotoMessage):
         return None
-    try:
-        return await off_loop(sanitize, prep.event.image)
-    except (ImageRejected, Busy) as refused:
-        return refused
+    return await cleaned(prep.event.image)
 
 
 @router.step(PHOTOS, media=True)
 async def photo_sent(ctx: Ctx) -> Reply:
+    # Every answer at this step still asks for a photo (an upload field on the web).
+    return replace(await _photo_answer(ctx), asks_for_photo=True)
+
+
+async def _photo_answer(ctx: Ctx) -> Reply:
     event = ctx.event
     draft = _draft(ctx)
     photos: list[list[str]] = list(draft.get("photos", []))
@@ -492,6 +518,7 @@ async def submit(ctx: Ctx) -> list[Reply]:
         quarantined=not within_caps,
     )
     ctx.state = ctx.state.fresh()
+    receipt_note = RECEIPT_NOTE if ctx.capabilities.chat_service else RECEIPT_NOTE_OWN_PAGE
     replies = [
         Reply.of(
             join(
@@ -499,14 +526,7 @@ async def submit(ctx: Ctx) -> list[Reply]:
                     bold(ctx._("Your report was received. Thank you.")),
                     plain(ctx._("Your receipt (shown only this once, write it down):")),
                     code(format_receipt(receipt)),
-                    plain(
-                        ctx._(
-                            "Send /status followed by the receipt to see what happened to your "
-                            "report, answer the moderators' questions or add information. "
-                            "Anyone with the receipt can do so: keep it safe, and delete this "
-                            "message if others may see your phone."
-                        )
-                    ),
+                    plain(ctx._(receipt_note)),
                 ]
             )
         )

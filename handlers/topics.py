@@ -57,12 +57,10 @@ async def topic_candidates(ctx: Ctx, topic: str, offset: int) -> Reply:
     area = await get_area(ctx.unit.session, code) if code else None
     if area is None or topic not in Topic.__members__:
         return Reply.of(ctx._(EXPIRED))
-    today = policy(ctx).today()
     items, has_more = await candidates_with_topic(
         ctx.unit.session, area.code, area.level, topic, limit=PER_PAGE, offset=offset
     )
-    quiet = policy(ctx).quiet_on_election_day
-    shown = [(c, day) for c, day in items if not (quiet and day == today)]
+    shown = [(c, day) for c, day in items if not policy(ctx).quiet(day)]
     withheld = len(items) - len(shown)
     topic_label = label(TOPICS, topic, ctx._)
     lines: list[Text] = [

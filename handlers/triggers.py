@@ -30,6 +30,7 @@ from handlers.labels import ELECTION_STATUSES, TOPICS, label, long_date
 from handlers.milestones import milestones
 from handlers.policy import policy
 from handlers.reports import CATEGORIES
+from handlers.sources import describe
 from storage.areas import get_area
 from storage.elections import ElectionView, election
 from storage.models import OutboxKind, UpdateKind
@@ -189,9 +190,10 @@ def _message(_: Gettext, language: str, items: list[News]) -> Text:
 
 def source_of(by_import: bool, source: str) -> Render:
     def render(_: Gettext, language: str) -> Text:
+        named = describe(_, source)  # a notice photo in words, not its hash
         if by_import:
-            return fmt(_(BY_IMPORT), source=source) if source else plain(_(BY_IMPORT_BARE))
-        return fmt(_(BY_MODERATORS), source=source) if source else plain(_(BY_MODERATORS_BARE))
+            return fmt(_(BY_IMPORT), source=named) if source else plain(_(BY_IMPORT_BARE))
+        return fmt(_(BY_MODERATORS), source=named) if source else plain(_(BY_MODERATORS_BARE))
 
     return render
 

@@ -1,8 +1,9 @@
 """Verified candidates speak for themselves: /update proposes a platform point, a campaign
 event, a statement, a public link or a withdrawal; /myprofile shows the profile as
-citizens see it and what waits for review. Moderators /trust a candidate to publish at
-once (reviewed afterwards). Every call checks that the account still speaks for the
-candidate."""
+citizens see it and what became of each update. Moderators /trust a candidate to
+publish at once (reviewed afterwards). Every call checks that the account still speaks
+for the candidate. A campaign event must fall between today and the eve of election
+day: all introduction of candidates stops on election day (Election Law Art. 34)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from handlers import auditing
 from handlers.announce import NEW_UPDATE, announce
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.candidates import render_profile
-from handlers.labels import TOPICS, label
+from handlers.labels import TOPICS, label, long_date
 from handlers.policy import policy
-from handlers.staff import CITIZEN, identity, moderator, roles
+from handlers.staff import CANDIDATE, CITIZEN, moderator, roles
 from handlers.triggers import update_published
+from handlers.verdicts import reason_text, what_text
 from storage.candidates import candidacy_profile, candidacy_summary
-from storage.models import Candidacy, Topic, UpdateKind
-from storage.updates import pending, propose_revision, propose_update
+from storage.models import Candidacy, Moderation, Topic, UpdateKind
+from storage.roles import remember_candidate_chat
+from storage.updates import SentView, propose_revision, propose_update, sent
 
 router = new_router()
 
@@ -50,6 +53,11 @@ async def own_candidacy(ctx: Ctx) -> Candidacy | Reply:
         await auditing.record(ctx, CITIZEN, "refused", "command", "update")
         ctx.state = ctx.state.fresh()
         return Reply.of(ctx._(ONLY_CANDIDATES))
+    if ctx.event.chat.private:  # where moderators' decisions will reach the candidate
+        sender = ctx.event.sender
+        await remember_candidate_chat(
+            ctx.unit.session, sender.platform, sender.id, ctx.event.chat.id
+        )
     return candidacy
 
 
@@ -57,7 +65,7 @@ async def _sent(
     ctx: Ctx, candidacy: Candidacy, kind: str, *, topic: str | None = None,
     event_day: date | None = None,
 ) -> Reply:  # fmt: skip
-    await auditing.record(ctx, identity(ctx), f"propose_{kind}", "candidacy",
+    await auditing.record(ctx, CANDIDATE, f"propose_{kind}", "candidacy",
                           candidacy.id, trusted=candidacy.trusted)  # fmt: skip
     ctx.state = ctx.state.fresh()
     summary = await candidacy_summary(ctx.unit.session, candidacy.id)
@@ -100,8 +108,9 @@ async def kind_chosen(ctx: Ctx) -> Reply:
     if kind == UpdateKind.withdrawal:
         return Reply.of(
             ctx._("Do you really withdraw from the election? Moderators will confirm it."),
-            [[Button(ctx._("Yes, I withdraw"), "updw:yes")]],
-        )
+            [[Button(ctx._("Yes, I withdraw"), "updw:yes"),
+              Button(ctx._("No, I stay in the election"), "updw:no")]],
+        )  # fmt: skip
     return Reply.of(ctx._(EXPIRED))
 
 
@@ -154,12 +163,44 @@ async def link_typed(ctx: Ctx) -> Reply:
     return await _sent(ctx, candidacy, "link")
 
 
+async def _event_day_refused(ctx: Ctx, candidacy: Candidacy, day: date) -> Reply | None:
+    """Why a campaign event cannot be on ``day``, or None: not before today, and not on
+    or after election day, when all introduction of candidates stops (Art. 34)."""
+    if day < policy(ctx).today():
+        return Reply.of(
+            ctx._("That day has passed. Give a day from today on, written as 2026-12-05.")
+        )
+    summary = await candidacy_summary(ctx.unit.session, candidacy.id)
+    vote = summary.election_day if summary else None
+    if vote is None or day < vote:
+        return None
+    dates = {"date": long_date(day, ctx.language), "vote": long_date(vote, ctx.language)}
+    if day == vote:
+        message = ctx._(
+            "{date} is election day, and all introduction of candidates stops on election "
+            "day (Election Law Art. 34). Give an earlier day."
+        )
+    else:
+        message = ctx._(
+            "{date} is after election day ({vote}): a campaign event must come before it, "
+            "since all introduction of candidates stops on election day (Election Law "
+            "Art. 34). Give an earlier day."
+        )
+    return Reply.of(fmt(message, **dates))
+
+
 @router.step(EVENT_DAY)
 async def event_day_typed(ctx: Ctx) -> Reply:
+    candidacy = await own_candidacy(ctx)
+    if isinstance(candidacy, Reply):
+        return candidacy
     try:
         day = date.fromisoformat(message_text(ctx))
     except ValueError:
         return Reply.of(ctx._("I could not read that date. Write it as 2026-12-05."))
+    refused = await _event_day_refused(ctx, candidacy, day)
+    if refused is not None:
+        return refused  # the step stays: the next message is another try
     ctx.state = ctx.state.at(EVENT_PLACE, day=day.isoformat())
     return Reply.of(ctx._("Where? (A public place: a square, a hall, a street.)"))
 
@@ -177,6 +218,11 @@ async def event_text_typed(ctx: Ctx) -> Reply:
         return candidacy
     data = ctx.state.data
     day = date.fromisoformat(str(data["day"]))
+    # Checked again: election day may have been set or moved while the candidate typed.
+    refused = await _event_day_refused(ctx, candidacy, day)
+    if refused is not None:
+        ctx.state = ctx.state.at(EVENT_DAY)
+        return refused
     await propose_update(
         ctx.unit.session, candidacy, UpdateKind.event, ctx.language, message_text(ctx),
         policy(ctx).clock(), event_day=day, place=str(data["place"]),
@@ -189,6 +235,16 @@ async def withdrawal_confirmed(ctx: Ctx) -> Reply:
     candidacy = await own_candidacy(ctx)
     if isinstance(candidacy, Reply):
         return candidacy
+    answer = action_arg(ctx)
+    if answer == "no":
+        return Reply.of(
+            ctx._(
+                "You stay in the election: nothing was sent to the moderators, and your "
+                "profile is unchanged."
+            )
+        )
+    if answer != "yes":
+        return Reply.of(ctx._(EXPIRED))
     await propose_update(ctx.unit.session, candidacy, UpdateKind.withdrawal, ctx.language, "",
                          policy(ctx).clock())  # fmt: skip
     return await _sent(ctx, candidacy, "withdrawal")
@@ -201,18 +257,38 @@ async def myprofile_command(ctx: Ctx) -> list[Reply]:
         return [candidacy]
     profile = await candidacy_profile(ctx.unit.session, candidacy.id, ctx.language)
     assert profile is not None
-    waiting = await pending(ctx.unit.session, candidacy.id)
-    lines: list[Text] = [bold(ctx._("Waiting for review:"))]
-    for item in waiting:
-        what = label(TOPICS, item.topic, ctx._) if item.topic else label(KINDS, item.kind, ctx._)
-        lines.append(fmt(ctx._("• {what}: {text}"), what=what, text=item.text))
-    if not waiting:
-        lines = [plain(ctx._("Nothing is waiting for review."))]
+    mine = await sent(ctx.unit.session, candidacy.id)
+    lines: list[Text] = [bold(ctx._("What you sent, latest first:"))]
+    lines += [_sent_line(ctx, view) for view in mine]
+    if not mine:
+        lines = [plain(ctx._("You have sent nothing yet: /update proposes a change."))]
     return [
         Reply.of(ctx._("Your profile, as citizens see it:")),
         render_profile(ctx, profile),
         Reply.of(join(lines)),
     ]
+
+
+def _sent_line(ctx: Ctx, view: SentView) -> Text:
+    if view.status == Moderation.rejected:
+        state = fmt(
+            ctx._("not published: {reason}"),
+            reason=reason_text(ctx._, view.reject_reason, view.reject_note),
+        )
+    elif view.status == Moderation.approved and view.needs_review:
+        state = plain(ctx._("published; moderators review it afterwards"))
+    elif view.status == Moderation.approved:
+        state = plain(ctx._("published: citizens see it"))
+    else:
+        state = plain(ctx._("waiting for review"))
+    what = what_text(ctx._, view.kind, view.topic)
+    if not view.text:  # a withdrawal says it all in its name
+        return fmt(ctx._("• {what} ({state})"), what=what, state=state)
+    return fmt(ctx._("• {what}: {text} ({state})"), what=what, text=view.text, state=state)
+
+
+#: What may follow /trust <number>: nothing or "on" trusts, "off" stops trusting.
+TRUST_ON, TRUST_OFF = ("", "on", "开", "开启"), ("off", "关", "关闭")
 
 
 @router.command("trust")
@@ -221,13 +297,20 @@ async def trust_command(ctx: Ctx) -> Reply:
     if isinstance(actor, Reply):
         return actor
     arg, _, switch = command_args(ctx).partition(" ")
+    switch = switch.strip().lower()
     summary = await candidacy_summary(ctx.unit.session, int(arg)) if arg.isdigit() else None
-    if summary is None:
-        return Reply.of(ctx._("Give the candidate's number, as /candidate shows it."))
+    if summary is None or switch not in (*TRUST_ON, *TRUST_OFF):
+        return Reply.of(
+            ctx._(
+                "Use /trust <number> to publish a candidate's updates at once, and "
+                "/trust <number> off to have them reviewed first again."
+            )
+        )
     candidacy = await ctx.unit.session.get_one(Candidacy, summary.id)
-    before, candidacy.trusted = candidacy.trusted, switch.strip() != "off"
-    await auditing.record(ctx, actor, "trust", "candidacy", candidacy.id,
-                          before=before, after=candidacy.trusted)  # fmt: skip
+    before, candidacy.trusted = candidacy.trusted, switch in TRUST_ON
+    # Two actions, so that the log tells granting trust from taking it away.
+    await auditing.record(ctx, actor, "trust" if candidacy.trusted else "trust_off", "candidacy",
+                          candidacy.id, before=before, after=candidacy.trusted)  # fmt: skip
     if candidacy.trusted:
         return Reply.of(fmt(ctx._("{name}'s updates now publish at once."), name=summary.name))
     return Reply.of(fmt(ctx._("{name}'s updates wait for review again."), name=summary.name))

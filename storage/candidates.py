@@ -18,12 +18,14 @@ from storage.models import (
     ElectoralDistrict,
     KeyKind,
     Moderation,
+    NoticePhoto,
     Person,
     PersonSearchKey,
     PlatformPoint,
     PlatformPointRevision,
     UpdateKind,
 )
+from storage.notices import photo_sha
 from storage.search_keys import bounded, hanzi_as_pinyin, query_key, typo_variants
 from storage.types import starts_with
 
@@ -78,6 +80,11 @@ class Profile:
     updates: tuple[UpdateView, ...] = ()
     #: Approved public links (campaign pages, videos).
     links: tuple[UpdateView, ...] = ()
+    #: Where the candidacy was checked (a link, ``photo:<sha256>``, an import's words),
+    #: whether that photo is kept here, and the day it was checked.
+    source: str = ""
+    photo_kept: bool = False
+    checked_on: date | None = None
 
 
 #: How many updates a profile shows.
@@ -116,6 +123,7 @@ _SUMMARIES_OF_PERSONS = (
     .where(Candidacy.person_id.in_(bindparam("persons", expanding=True)))
     .order_by(Candidacy.id)
 )
+_CANDIDACIES = bindparam("candidacies", type_=Integer(), expanding=True)
 _LATEST = (
     select(
         PlatformPointRevision.point_id,
@@ -125,7 +133,7 @@ _LATEST = (
     )
     .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
     .where(
-        PlatformPoint.candidacy_id == _CANDIDACY,
+        PlatformPoint.candidacy_id.in_(_CANDIDACIES),
         PlatformPointRevision.status == Moderation.approved,
     )
     .group_by(PlatformPointRevision.point_id, PlatformPointRevision.language)
@@ -134,6 +142,7 @@ _LATEST = (
 #: The latest approved wording of each point in each language, with its version count.
 _POINTS = (
     select(
+        PlatformPoint.candidacy_id,
         PlatformPoint.id,
         PlatformPoint.topic,
         PlatformPoint.position,
@@ -305,26 +314,52 @@ async def candidacy_profile(
     if row is None:
         return None
     summary = _summary(row)
-    person = row[1]
-    chosen: dict[tuple[int, int], PointView] = {}
-    for point_id, topic, position, versions, revision in await session.execute(_POINTS, wanted):
-        slot = (position, point_id)
-        revised = revision.created_at.date() if versions > 1 else None
-        view = PointView(topic, revision.text, revision.language, revised)
-        # Prefer the reader's language; otherwise keep whichever wording exists.
-        if slot not in chosen or revision.language == language:
-            chosen[slot] = view
+    candidacy, person, election = row[0], row[1], row[3]
+    # Without a source of its own, a candidacy was checked where and when its election was.
+    source, checked = candidacy.source, candidacy.checked_on
+    if not source:
+        source, checked = election.source, checked or election.updated_at.date()
+    points = (await platforms(session, [candidacy_id], language))[candidacy_id]
     verified = await session.scalar(_VERIFIED, wanted)
     published = await session.scalars(_PUBLISHED, wanted)
     updates = [_update_view(u) for u in published]
     return Profile(
         summary=summary,
         aliases=tuple(person.aliases or ()),
-        points=tuple(chosen[slot] for slot in sorted(chosen)),
+        points=points,
         verified=bool(verified),
         updates=tuple(u for u in updates if u.kind != UpdateKind.link)[:PROFILE_UPDATES],
         links=tuple(u for u in updates if u.kind == UpdateKind.link),
+        source=source,
+        photo_kept=await _photo_kept(session, source),
+        checked_on=checked,
     )
+
+
+async def _photo_kept(session: AsyncSession, source: str) -> bool:
+    sha = photo_sha(source)
+    if sha is None:
+        return False
+    found = await session.scalar(select(NoticePhoto.id).where(NoticePhoto.sha256 == sha))
+    return found is not None
+
+
+async def platforms(
+    session: AsyncSession, candidacy_ids: list[int], language: str
+) -> dict[int, tuple[PointView, ...]]:
+    """Each candidacy's approved platform points in their order, each in ``language``
+    where it has that wording; a candidacy without any has an empty tuple."""
+    chosen: dict[int, dict[tuple[int, int], PointView]] = {i: {} for i in candidacy_ids}
+    rows = await session.execute(_POINTS, {"candidacies": candidacy_ids})
+    for candidacy_id, point_id, topic, position, versions, revision in rows:
+        slot = (position, point_id)
+        revised = revision.created_at.date() if versions > 1 else None
+        view = PointView(topic, revision.text, revision.language, revised)
+        # Prefer the reader's language; otherwise keep whichever wording exists.
+        points = chosen[candidacy_id]
+        if slot not in points or revision.language == language:
+            points[slot] = view
+    return {i: tuple(points[slot] for slot in sorted(points)) for i, points in chosen.items()}
 
 
 def _update_view(update: CandidateUpdate) -> UpdateView:

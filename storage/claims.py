@@ -61,6 +61,17 @@ async def redeem(
     return row.candidacy_id
 
 
+async def burn(session: AsyncSession, typed: str, now: datetime) -> bool:
+    """Use up a code without claiming anything (it was seen where others read); True if
+    it was still unused."""
+    result = await session.execute(
+        update(ClaimCode)
+        .where(ClaimCode.code_hash == _hash(normalize(typed)), ClaimCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def revoke(session: AsyncSession, candidacy_id: int, now: datetime) -> int:
     result = await session.execute(
         update(CandidateAccount)

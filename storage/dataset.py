@@ -107,6 +107,8 @@ async def _load_candidacy(
     if person is None:
         person = new_person(item["key"], item["name"], list(item.get("aliases", [])))
         session.add(person)
+    election = district.election
+    checked = item.get("checked")
     candidacy = Candidacy(
         key=item["key"],
         person=person,
@@ -114,6 +116,9 @@ async def _load_candidacy(
         stage=item["stage"],
         nomination=item["nomination"],
         nominator_count=item.get("nominators"),
+        # Unless it says otherwise, a candidacy was checked where and when its election was.
+        source=item.get("source", election.source),
+        checked_on=date.fromisoformat(checked) if checked else election.updated_at.date(),
     )
     session.add(candidacy)
     for position, point_item in enumerate(item.get("platform", [])):

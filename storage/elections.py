@@ -145,6 +145,12 @@ async def districts(
             .limit(limit)
         )
     )
+    return await _with_candidates(session, page), int(total or 0)
+
+
+async def _with_candidates(
+    session: AsyncSession, page: list[ElectoralDistrict]
+) -> list[DistrictView]:
     rows = await session.execute(
         select(Candidacy, Person)
         .join(Person, Person.id == Candidacy.person_id)
@@ -158,19 +164,45 @@ async def districts(
                 candidacy.id, person.name, person.pinyin, candidacy.stage, candidacy.nomination
             )
         )
-    views = [
+    return [
         DistrictView(d.id, d.election_id, d.number, d.name, d.seats, tuple(by_district[d.id]))
         for d in page
     ]
-    return views, int(total or 0)
 
 
 async def district(session: AsyncSession, district_id: int) -> DistrictView | None:
     found = await session.get(ElectoralDistrict, district_id)
-    if found is None:
-        return None
-    page, _ = await districts(session, found.election_id, limit=1_000)
-    return next((d for d in page if d.id == district_id), None)
+    return (await _with_candidates(session, [found]))[0] if found else None
+
+
+async def numbered_district(
+    session: AsyncSession, election_id: int, number: int
+) -> DistrictView | None:
+    """The election's electoral district with that number (第3选区), if any."""
+    found = await session.scalar(
+        select(ElectoralDistrict)
+        .where(ElectoralDistrict.election_id == election_id, ElectoralDistrict.number == number)
+        .limit(1)
+    )
+    return (await _with_candidates(session, [found]))[0] if found else None
+
+
+async def covering_districts(
+    session: AsyncSession, election_id: int, area_code: str
+) -> list[DistrictView]:
+    """The election's districts that cover ``area_code`` (a township in a county's)."""
+    page = list(
+        await session.scalars(
+            select(ElectoralDistrict)
+            .join(district_areas, district_areas.c.district_id == ElectoralDistrict.id)
+            .where(
+                ElectoralDistrict.election_id == election_id,
+                district_areas.c.area_code == area_code,
+            )
+            .order_by(ElectoralDistrict.number, ElectoralDistrict.id)
+        )
+    )
+    return await _with_candidates(session, page)
 
 
 async def topics_in_area(session: AsyncSession, code: str, level: str) -> dict[str, int]:

@@ -59,6 +59,7 @@ class SaveStatements:
     conversation: TextClause
     forget_conversation: TextClause
     language: TextClause
+    forget_language: TextClause
     keep_replies: TextClause
     kept_replies: TextClause
     forget_replies: TextClause
@@ -75,6 +76,7 @@ SAVES = SaveStatements(
         "INSERT INTO user_preferences (key, language) VALUES (:key, :language) "
         "ON CONFLICT (key) DO UPDATE SET language = excluded.language"
     ),
+    forget_language=text("DELETE FROM user_preferences WHERE key = :key"),
     keep_replies=text("UPDATE processed_events SET replies = :replies WHERE key = :key"),
     kept_replies=text("SELECT replies FROM processed_events WHERE key = :key"),
     forget_replies=text(

@@ -108,6 +108,16 @@ class Moderation(StrEnum):
 class StaffRole(StrEnum):
     admin = "admin"
     moderator = "moderator"
+    #: Enters candidate lists from the election committees' notices; each change waits
+    #: for a moderator's approval. Sees no report and moderates nothing.
+    volunteer = "volunteer"
+
+
+class ChangeKind(StrEnum):
+    """What a change to the candidate lists, proposed in chat, does."""
+
+    add = "add"
+    edit = "edit"
 
 
 class UpdateKind(StrEnum):
@@ -298,6 +308,11 @@ class Candidacy(Base):
     nominator_count: Mapped[int | None] = mapped_column(Integer)
     #: A trusted candidate's updates are published at once and reviewed afterwards.
     trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Where it was checked: a link, ``photo:<sha256>`` for a photo of the election
+    #: committee's notice (a ``NoticePhoto``), or an import's own words.
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The day someone last checked it against that source.
+    checked_on: Mapped[date | None] = mapped_column(Date)
 
     person: Mapped[Person] = relationship()
     district: Mapped[ElectoralDistrict] = relationship()
@@ -347,6 +362,10 @@ class PlatformPointRevision(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(300))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why moderators rejected it (a key of the reasons' list), told to the candidate;
+    #: ``reject_note`` holds a reason the moderator wrote in their own words.
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reject_note: Mapped[str | None] = mapped_column(Text)
 
     point: Mapped[PlatformPoint] = relationship(back_populates="revisions")
 
@@ -383,6 +402,9 @@ class CandidateUpdate(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(300))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: See PlatformPointRevision.reject_reason.
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reject_note: Mapped[str | None] = mapped_column(Text)
 
 
 # Incident reports ----------------------------------------------------------
@@ -527,6 +549,9 @@ class StaffMember(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The private chat with the bot where this member last used a staff command: where
+    #: the bot tells administrators of an escalation when there is no moderators' room.
+    chat_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class CandidateAccount(Base):
@@ -545,6 +570,9 @@ class CandidateAccount(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The private chat with the bot where the account last acted for the candidacy:
+    #: where moderators' decisions on its updates are told.
+    chat_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class AuditEntry(Base):
@@ -678,3 +706,44 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why it was given up; None while it waits to be sent.
     failed: Mapped[str | None] = mapped_column(String(255))
+
+
+class NoticePhoto(Base):
+    """A photo of an election committee's notice (公告), re-encoded without metadata like a
+    report's photos: the public source of the candidacies entered from it. Named by the
+    SHA-256 of its bytes, which is how candidacies, exports and open data refer to it."""
+
+    __tablename__ = "notice_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ListChange(Base):
+    """An election, a district or a candidacy added or corrected in chat, with its source,
+    waiting until moderators other than its proposer approve it (storage.list_changes)."""
+
+    __tablename__ = "list_changes"
+    __table_args__ = (_one_of("kind", ChangeKind), _one_of("status", Moderation))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The staff member who proposed it, as the audit log names them ("telegram:123").
+    proposer: Mapped[str] = mapped_column(String(300))
+    #: What to do, as ``storage.list_changes`` reads it.
+    change: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: A link, or ``photo:<sha256>`` of a NoticePhoto.
+    source: Mapped[str] = mapped_column(Text)
+    #: The day the proposer checked it against the source.
+    checked_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=Moderation.pending, index=True)
+    #: The moderators who approved it, as the audit log names them.
+    approvals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The candidacy it corrects, or the one it added once applied.
+    candidacy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidacies.id", ondelete="SET NULL")
+    )

@@ -6,13 +6,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import ModeratorKeys, decrypt
 from storage.models import (
     Area,
     AreaLevel,
+    CandidateUpdate,
+    PlatformPointRevision,
     PublishedIncident,
     Report,
     ReportApproval,
@@ -45,10 +47,13 @@ async def next_report(
     skip: int | None = None,
     *,
     quarantine: bool = False,
+    escalated: bool = True,
 ) -> Report | None:
     """Claim the oldest report nobody else is working on (escalated first): one for
     review, or with ``quarantine`` one held over a flood cap. A quarantined report a
-    moderator escalated is for review: someone looked and found it real."""
+    moderator escalated is for review: someone looked and found it real. Without
+    ``escalated`` (a moderator, where administrators exist), escalated reports are
+    passed over: they wait for the administrators."""
     free = or_(
         Report.claimed_by.is_(None), Report.claimed_until < now, Report.claimed_by == moderator
     )
@@ -65,6 +70,8 @@ async def next_report(
     )
     if skip is not None:
         query = query.where(Report.id != skip)
+    if not escalated:
+        query = query.where(Report.escalated.is_(False))
     report = await session.scalar(query)
     if report is not None:
         report.claimed_by, report.claimed_until = moderator, now + CLAIM_FOR
@@ -94,6 +101,61 @@ async def claimed(
 
 def release(report: Report) -> None:
     report.claimed_by, report.claimed_until = None, None
+
+
+#: What a moderator can claim: a report, or a candidate's wording or update.
+Claimable = type[Report] | type[PlatformPointRevision] | type[CandidateUpdate]
+
+
+async def release_held(session: AsyncSession, moderator: str, model: Claimable = Report) -> None:
+    """Give back every item of ``model`` that ``moderator`` holds: one opens a new item
+    only after letting go of the last, so nothing sits claimed behind them unseen."""
+    await session.execute(
+        update(model)
+        .where(model.claimed_by == moderator)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Items other moderators hold now, and when the last claim lapses if left alone."""
+
+    count: int
+    until: datetime | None
+
+    def __add__(self, other: Held) -> Held:
+        ends = [end for end in (self.until, other.until) if end is not None]
+        return Held(self.count + other.count, max(ends) if ends else None)
+
+
+async def held_in(
+    session: AsyncSession, model: Claimable, waiting: ColumnElement[bool], moderator: str,
+    now: datetime,
+) -> Held:  # fmt: skip
+    """Items of ``model`` still ``waiting`` that someone but ``moderator`` holds now."""
+    count, until = (
+        await session.execute(
+            select(func.count(), func.max(model.claimed_until)).where(
+                waiting, model.claimed_by != moderator, model.claimed_until >= now
+            )
+        )
+    ).one()
+    return Held(int(count or 0), until)
+
+
+async def held_by_others(session: AsyncSession, moderator: str, now: datetime) -> Held:
+    """Pending reports someone other than ``moderator`` holds a live claim on."""
+    return await held_in(session, Report, Report.status.in_(PENDING), moderator, now)
+
+
+async def escalated_waiting(session: AsyncSession) -> int:
+    """Escalated reports still to be dealt with: the administrators' to take."""
+    count = await session.scalar(
+        select(func.count()).where(Report.escalated.is_(True), Report.status.in_(PENDING))
+    )
+    return int(count or 0)
 
 
 @dataclass(frozen=True, slots=True)

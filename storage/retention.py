@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, ProcessedEvent, Report
+from storage.models import Conversation, OutboxMessage, ProcessedEvent, Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,10 @@ class Retention:
     kept_replies: timedelta = timedelta(days=1)
     #: Messages no adapter took (a platform no longer configured) are dropped.
     outbox: timedelta = timedelta(days=7)
+    #: A conversation idle this long has ended (the bot's state time to live): its row,
+    #: keyed by a pseudonym of the chat and the sender, goes. /forget cannot find those
+    #: of chats other than the one it is sent in.
+    conversations: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,5 +63,8 @@ async def purge(session: AsyncSession, now: datetime, rules: Retention) -> Purge
     )
     outbox = await session.execute(
         delete(OutboxMessage).where(OutboxMessage.created_at < now - rules.outbox)
+    )
+    await session.execute(
+        delete(Conversation).where(Conversation.updated_at < now - rules.conversations)
     )
     return Purged(_count(reports), _count(receipts), _count(events), _count(outbox))

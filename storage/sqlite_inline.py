@@ -10,6 +10,11 @@ The one wait SQLite can impose, for the write lock that another process holds (a
 import, a second bot process), still happens in aiosqlite's worker thread, so the event
 loop never stops for it: the connection runs with no busy timeout, and a statement that
 finds the database locked is run again in the worker thread with the usual timeout.
+
+This overrides aiosqlite's private ``_execute`` and reads ``_conn``, ``_running``,
+``_connection`` and ``_thread``: aiosqlite offers no public seam for running a call in
+the caller's thread. pyproject.toml pins the releases that
+``test_aiosqlite_still_has_the_internals_the_inline_connection_overrides`` checked.
 """
 
 from __future__ import annotations

@@ -75,6 +75,10 @@ class StoreUnit:
     async def save_language(self, user: str, language: str) -> None:
         await self.session.execute(SAVES.language, {"key": user, "language": language})
 
+    async def forget(self, conversation: str, user: str) -> None:
+        await self.session.execute(SAVES.forget_conversation, {"key": conversation})
+        await self.session.execute(SAVES.forget_language, {"key": user})
+
     async def keep_replies(self, event: str, sealed: str) -> None:
         await self.session.execute(SAVES.keep_replies, {"key": event, "replies": sealed})
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import moderation
 from storage.models import (
     Candidacy,
     CandidateUpdate,
@@ -18,6 +19,7 @@ from storage.models import (
     Stage,
     UpdateKind,
 )
+from storage.moderation import Held, held_in
 
 CLAIM_FOR = timedelta(minutes=15)
 REVISION, UPDATE = "r", "u"
@@ -80,30 +82,44 @@ def _waiting(model: type[Item], moderator: str, now: datetime) -> ColumnElement[
 
 
 async def next_item(
-    session: AsyncSession, moderator: str, now: datetime
+    session: AsyncSession, moderator: str, now: datetime, skip: tuple[str, int] | None = None
 ) -> tuple[str, Item] | None:
-    """Claim the oldest candidate item nobody else is working on."""
+    """Claim the oldest candidate item nobody else is working on, but ``skip``."""
+    revisions = select(PlatformPointRevision).where(_waiting(PlatformPointRevision, moderator, now))
+    updates = select(CandidateUpdate).where(_waiting(CandidateUpdate, moderator, now))
+    if skip is not None and skip[0] == REVISION:
+        revisions = revisions.where(PlatformPointRevision.id != skip[1])
+    if skip is not None and skip[0] == UPDATE:
+        updates = updates.where(CandidateUpdate.id != skip[1])
     revision = await session.scalar(
-        select(PlatformPointRevision)
-        .where(_waiting(PlatformPointRevision, moderator, now))
-        .order_by(PlatformPointRevision.created_at, PlatformPointRevision.id)
-        .limit(1)
+        revisions.order_by(PlatformPointRevision.created_at, PlatformPointRevision.id).limit(1)
     )
-    update = await session.scalar(
-        select(CandidateUpdate)
-        .where(_waiting(CandidateUpdate, moderator, now))
-        .order_by(CandidateUpdate.created_at, CandidateUpdate.id)
-        .limit(1)
+    proposed = await session.scalar(
+        updates.order_by(CandidateUpdate.created_at, CandidateUpdate.id).limit(1)
     )
     chosen: tuple[str, Item] | None = None
-    if revision is not None and (update is None or revision.created_at <= update.created_at):
+    if revision is not None and (proposed is None or revision.created_at <= proposed.created_at):
         chosen = (REVISION, revision)
-    elif update is not None:
-        chosen = (UPDATE, update)
+    elif proposed is not None:
+        chosen = (UPDATE, proposed)
     if chosen is not None:
         chosen[1].claimed_by, chosen[1].claimed_until = moderator, now + CLAIM_FOR
         await session.flush()
     return chosen
+
+
+async def release_held(session: AsyncSession, moderator: str) -> None:
+    """Give back every candidate item ``moderator`` holds (see moderation.release_held)."""
+    for model in (PlatformPointRevision, CandidateUpdate):
+        await moderation.release_held(session, moderator, model)
+
+
+async def held_by_others(session: AsyncSession, moderator: str, now: datetime) -> Held:
+    """Candidate items awaiting review that someone else holds a live claim on."""
+    held = Held(0, None)
+    for model in (PlatformPointRevision, CandidateUpdate):
+        held += await held_in(session, model, model.needs_review.is_(True), moderator, now)
+    return held
 
 
 async def claimed_item(
@@ -135,11 +151,15 @@ async def candidacy_of(session: AsyncSession, item: Item) -> Candidacy:
     return await session.get_one(Candidacy, point.candidacy_id)
 
 
-async def decide(session: AsyncSession, item: Item, approve: bool, now: datetime) -> None:
+async def decide(
+    session: AsyncSession, item: Item, approve: bool, now: datetime, *,
+    reason: str | None = None, note: str | None = None,
+) -> None:  # fmt: skip
+    """Approve the item, or reject it for ``reason`` (and the moderator's ``note``)."""
     item.reviewed_at, item.claimed_by, item.claimed_until = now, None, None
     item.needs_review = False
     if not approve:
-        item.status = Moderation.rejected
+        item.status, item.reject_reason, item.reject_note = Moderation.rejected, reason, note
         return
     if item.status != Moderation.approved:
         item.status = Moderation.approved
@@ -153,31 +173,49 @@ async def decide(session: AsyncSession, item: Item, approve: bool, now: datetime
 
 
 @dataclass(frozen=True, slots=True)
-class PendingView:
-    kind: str
+class SentView:
+    """Something the candidate sent, and where it stands."""
+
+    kind: str  # "platform" or an UpdateKind
     topic: str | None
     text: str
+    sent_at: datetime
+    status: str
+    needs_review: bool
+    reject_reason: str | None
+    reject_note: str | None
 
 
-async def pending(session: AsyncSession, candidacy_id: int) -> list[PendingView]:
-    """What the candidate sent that moderators have not approved yet."""
+def _sent_by_candidate(model: type[Item]) -> ColumnElement[bool]:
+    """Sent through /update (waiting, or looked at since), not imported with the data."""
+    return model.needs_review.is_(True) | model.reviewed_at.is_not(None)
+
+
+async def sent(session: AsyncSession, candidacy_id: int, limit: int = 10) -> list[SentView]:
+    """The latest ``limit`` things the candidate sent, newest first."""
     revisions = await session.execute(
-        select(PlatformPoint.topic, PlatformPointRevision.text)
+        select(PlatformPoint.topic, PlatformPointRevision)
         .join(PlatformPoint, PlatformPoint.id == PlatformPointRevision.point_id)
-        .where(
-            PlatformPoint.candidacy_id == candidacy_id,
-            PlatformPointRevision.status == Moderation.pending,
-        )
-        .order_by(PlatformPointRevision.id)
-    )
-    updates = await session.scalars(
+        .where(PlatformPoint.candidacy_id == candidacy_id,
+               _sent_by_candidate(PlatformPointRevision))
+        .order_by(PlatformPointRevision.created_at.desc(), PlatformPointRevision.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    proposed = await session.scalars(
         select(CandidateUpdate)
-        .where(
-            CandidateUpdate.candidacy_id == candidacy_id,
-            CandidateUpdate.status == Moderation.pending,
-        )
-        .order_by(CandidateUpdate.id)
+        .where(CandidateUpdate.candidacy_id == candidacy_id, _sent_by_candidate(CandidateUpdate))
+        .order_by(CandidateUpdate.created_at.desc(), CandidateUpdate.id.desc())
+        .limit(limit)
     )
-    views = [PendingView("platform", topic, text) for topic, text in revisions]
-    views += [PendingView(u.kind, None, u.text or u.url or "") for u in updates]
-    return views
+    views = [
+        SentView("platform", topic, r.text, r.created_at, r.status, r.needs_review,
+                 r.reject_reason, r.reject_note)
+        for topic, r in revisions
+    ]  # fmt: skip
+    views += [
+        SentView(u.kind, None, u.text or u.url or "", u.created_at, u.status, u.needs_review,
+                 u.reject_reason, u.reject_note)
+        for u in proposed
+    ]  # fmt: skip
+    views.sort(key=lambda view: view.sent_at, reverse=True)
+    return views[:limit]

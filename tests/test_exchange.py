@@ -431,7 +431,7 @@ def test_cli_loads_areas_imports_and_exports(tmp_path: Path) -> None:
     assert "candidacies: 2 added" in imported.stderr
     dumped = _candibot(database, "export", "--format", "csv")
     assert dumped.returncode == 0 and dumped.stdout.count("\n") == 3
-    assert ",c2,official,voters_joint,12,p2,单伟," in dumped.stdout
+    assert ",c2,official,voters_joint,12,,,p2,单伟," in dumped.stdout
     again = _candibot(database, "import", str(good), "--format", "csv")
     assert "candidacies: 0 added, 0 updated" in again.stderr
 

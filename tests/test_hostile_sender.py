@@ -117,7 +117,8 @@ async def _file_report(chat: MemoryAdapter, user: str, photo: bytes | None = Non
         event = PhotoMessage(chat=c, sender=s, language="en", event_id=chat.next_id(), image=photo)
         await chat.inject(event)
     await chat.press("rptp:done", user=user)
-    await chat.press("rptpub:no", user=user)
+    # Consent to a summary, so that a moderator may write one (the long-text walk does).
+    await chat.press("rptpub:yes", user=user)
     done = texts(await chat.press("rpts:send", user=user))
     match = re.search(r"(\d{4} \d{4} \d{4} \d{4})", done)
     assert match, done

@@ -270,7 +270,7 @@ async def test_a_candidate_statement_waits_for_review_then_shows(
     assert "Send your statement" in texts(await chat.press("upd:statement", user="cand"))
     assert "Sent for review" in texts(await chat.say("Vote on 15 December!", user="cand"))
     mine = texts(await chat.say("/myprofile", user="cand"))
-    assert "Waiting for review:" in mine and "Vote on 15 December!" in mine
+    assert "• statement: Vote on 15 December! (waiting for review)" in mine
     assert "Vote on 15 December!" not in texts(await chat.say("/candidate 1", user=CITIZEN))
     item = await chat.say("/queue", user=BOB)
     assert "From candidate 曾立新 (1)" in texts(item)
@@ -321,7 +321,8 @@ async def test_a_trusted_candidate_publishes_at_once_and_is_reviewed_after(
     assert "https://example.org/zeng" in texts(await chat.say("/candidate 1", user=CITIZEN))
     item = await chat.say("/queue", user=BOB)
     assert "Already published" in texts(item)
-    await chat.press(next(p for p in payloads(item) if p.startswith("qc:no:")), user=BOB)
+    reasons = await chat.press(next(p for p in payloads(item) if p.startswith("qc:no:")), user=BOB)
+    await chat.press(next(p for p in payloads(reasons) if p.endswith(":bad_link")), user=BOB)
     assert "https://example.org/zeng" not in texts(await chat.say("/candidate 1", user=CITIZEN))
 
 

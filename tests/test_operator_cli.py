@@ -262,3 +262,22 @@ async def test_warnings_name_ten_districts_and_count_the_rest(
     lines = report.warning_lines()
     assert len(lines) == 11 and lines[-1] == "... and 2 more districts like that"
     assert lines[0].startswith("district 'd00' (第1选区): 1 candidate for 1 seat on the official")
+
+
+# Issue 15, item 7: `candibot db backup` -------------------------------------------
+
+
+def test_a_backup_never_overwrites_a_file_and_names_pg_dump_for_postgresql(
+    candibot: Run, tmp_path: Path, sqlite_template: Path
+) -> None:
+    database = tmp_path / "live.sqlite"
+    shutil.copyfile(sqlite_template, database)
+    existing = tmp_path / "yesterday.sqlite"
+    existing.write_bytes(b"yesterday's backup")
+    line = one_line(candibot("db", "backup", "--db", f"sqlite:///{database}", str(existing)))
+    assert line == f"candibot: {existing} exists already: name a new file"
+    assert existing.read_bytes() == b"yesterday's backup"
+    line = one_line(
+        candibot("db", "backup", "--db", "postgresql://candibot@127.0.0.1/candibot", "x.sqlite")
+    )
+    assert "pg_dump" in line and not (tmp_path / "x.sqlite").exists()

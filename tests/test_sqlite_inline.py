@@ -52,3 +52,30 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_without_stopping_the_lo
     finally:
         other.close()
         await engine.dispose()
+
+
+#: The aiosqlite releases whose private internals storage.sqlite_inline was checked against.
+TESTED = ("0.22",)
+
+
+def test_aiosqlite_still_has_the_internals_the_inline_connection_overrides() -> None:
+    """Fails loudly, naming what moved, when an aiosqlite release changes its internals;
+    pyproject.toml pins the range that passed."""
+    import inspect
+    from importlib.metadata import version
+
+    import aiosqlite
+
+    installed = version("aiosqlite")
+    assert installed.startswith(TESTED), (
+        f"aiosqlite {installed} is untested with storage.sqlite_inline: check the "
+        "internals below against its source, then add the release to TESTED and widen "
+        "the pin in pyproject.toml"
+    )
+    execute = aiosqlite.Connection._execute
+    assert inspect.iscoroutinefunction(execute), "Connection._execute is no longer async"
+    assert list(inspect.signature(execute).parameters) == ["self", "fn", "args", "kwargs"]
+    assert isinstance(aiosqlite.Connection.__dict__.get("_conn"), property), "_conn moved"
+    source = inspect.getsource(aiosqlite.Connection.__init__)
+    for attribute in ("self._running", "self._connection", "self._thread"):
+        assert attribute in source, f"Connection.__init__ no longer sets {attribute}"

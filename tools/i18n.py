@@ -10,6 +10,7 @@ left the source are dropped. Translations already there are kept.
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -23,6 +24,32 @@ from bot.core.i18n import DOMAIN, LANGUAGES, po_path  # noqa: E402
 
 KEYWORDS = {"_": None, "N_": None}
 PACKAGES = ("bot", "handlers", "storage")
+#: Data files whose texts are message ids: the file, its array of tables, and the keys
+#: of each table that are not (ids and such).
+DATA_FILES = (("handlers/data/steps.toml", "step", {"id", "audience"}),)
+DATA_NOTE = (
+    "TRANSLATORS: {date} is a date, or a date followed by 'at the latest'; "
+    "{days} is a number of days."
+)
+
+
+def data_messages() -> list[tuple[str, str, int]]:
+    """(message, file, line) for every text of the data files."""
+    found = []
+    for name, array, skip in DATA_FILES:
+        source = (ROOT / name).read_text("utf-8")
+        lines = source.splitlines()
+        for table in tomllib.loads(source)[array]:
+            for key, message in table.items():
+                if key in skip:
+                    continue
+                line = next(
+                    (n for n, text in enumerate(lines, 1) if text.startswith(f"{key} = ")
+                     and tomllib.loads(text).get(key) == message),
+                    0,
+                )  # fmt: skip
+                found.append((message, name, line))
+    return found
 
 
 def template() -> Catalog:
@@ -38,6 +65,9 @@ def template() -> Catalog:
                 auto_comments=comments,
                 context=context,
             )
+    for message, name, line in data_messages():
+        notes = [DATA_NOTE] if "{" in message else []
+        catalog.add(message, None, [(name, line)], auto_comments=notes)
     return catalog
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.core.capabilities import Capabilities
 from bot.core.events import ButtonAction, ChatRef, Event
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.replies import Reply
+
+__all__ = ["Adapter", "Capabilities", "EventSink", "Undeliverable", "failure_kind"]
 
 #: Where an adapter delivers events. Awaiting it returns once the event has been
 #: handled and its replies sent, so an adapter may confirm the update afterwards.
@@ -32,21 +35,20 @@ class Undeliverable(Exception):
         self.gone = gone
 
 
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    #: Buttons the user taps (True), or numbered options the user answers (False).
-    inline_buttons: bool
-    #: Renders bold, italics, code and links.
-    rich_text: bool
-    #: Can hand incoming photos to the core.
-    photos: bool
-    #: The longest message the platform takes; longer replies are split.
-    max_text_chars: int
+def failure_kind(error: BaseException) -> str:
+    """A failed send's kind for the metrics: a few fixed words, never the error's text
+    (which may quote a chat)."""
+    if isinstance(error, Undeliverable):
+        return "gone" if error.gone else "refused"
+    return type(error).__name__
 
 
 class Adapter(ABC):
     platform: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    #: Where the adapter counts failed sends and rate-limit waits; the composition
+    #: root sets it (``bot.observability``).
+    metrics: Metrics = NO_METRICS
 
     @abstractmethod
     async def run(self, sink: EventSink) -> None:
@@ -62,6 +64,11 @@ class Adapter(ABC):
 
         Raises ``Undeliverable`` when the platform refuses for good; any other
         exception means it may work later."""
+
+    def connected(self) -> bool:
+        """In touch with the platform now, for ``/healthz``: signed in and its last
+        exchange with the platform worked (a server: listening)."""
+        return True
 
     async def acknowledge(self, action: ButtonAction) -> None:  # noqa: B027
         """Tell the platform a button press was received (Telegram shows a spinner until then)."""

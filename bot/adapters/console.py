@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from typing import BinaryIO, TextIO
 
 from bot.adapters.base import Adapter, Capabilities, EventSink
@@ -29,7 +30,9 @@ class ConsoleAdapter(Adapter):
         user_id: str = "1",
         language: str | None = None,
         prompt: bool = False,
+        opening: Sequence[str] = (),
     ) -> None:
+        """``opening``: lines sent before standard input is read, each shown as typed."""
         self._stdin = stdin
         self._stdout = stdout
         self._chat = ChatRef(self.platform, user_id, private=True)
@@ -38,9 +41,13 @@ class ConsoleAdapter(Adapter):
         self._prompt = prompt
         self._options: tuple[Button, ...] = ()
         self._stopping = False
+        self._opening = tuple(opening)
 
     async def run(self, sink: EventSink) -> None:
         loop = asyncio.get_running_loop()
+        for typed in self._opening:
+            self._write(f"> {typed}\n")
+            await sink(self._event(typed.encode()))
         while not self._stopping:
             if self._prompt:
                 self._write("> ")

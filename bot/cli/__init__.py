@@ -23,6 +23,7 @@ import sys
 from bot.cli import broadcast, chores, database, demo, exchange, outbox, run, staff
 from bot.cli.common import OperatorError, Target, explain, prepare, target
 from bot.config import DEFAULT_CONFIG_FILE, Settings
+from bot.observability.logs import configure as configure_logging
 
 MODULES = (demo, run, database, exchange, chores, outbox, broadcast, staff)
 
@@ -64,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             raise OperatorError(
                 f"CANDIBOT_LOG_LEVEL is {settings.log_level!r}: use DEBUG, INFO, WARNING or ERROR"
             )
-        logging.basicConfig(
-            level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-        )
+        configure_logging(level, settings.log_format, sys.stderr)
         database = target(args, settings)
         if database is not None:
             prepare(database)

@@ -1,21 +1,26 @@
-"""``candibot demo``: the bot in this terminal, on a fresh SQLite file with demo data."""
+"""``candibot demo``: the bot in this terminal (or, with ``--web``, in a browser on
+127.0.0.1), on a fresh SQLite file with demo data."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import secrets
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
+from bot.adapters.base import Adapter, EventSink
 from bot.adapters.console import ConsoleAdapter
-from bot.app import app_from_settings
+from bot.app import App, app_from_settings
 from bot.config import Settings, load_identity_key
 
 LANG_HINTS = {"zh": "zh-hans", "en": "en"}
@@ -27,7 +32,7 @@ def register(commands: Any) -> None:
         "--as",
         dest="role",
         default="citizen",
-        help="citizen, moderator, admin or candidate:<number> (the role you play)",
+        help="citizen, volunteer, moderator, admin or candidate:<number> (the role you play)",
     )
     demo.add_argument("--user", default="1", help="your simulated platform user id")
     demo.add_argument("--lang", choices=sorted(LANG_HINTS), help="your platform's language")
@@ -36,6 +41,11 @@ def register(commands: Any) -> None:
         "--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
         help="pretend it is this day, 09:30 in China: dates, deadlines and reminders follow",
     )  # fmt: skip
+    demo.add_argument(
+        "--web", action="store_true",
+        help="serve the web chat on 127.0.0.1 instead of chatting in this terminal",
+    )  # fmt: skip
+    demo.add_argument("--port", type=int, default=8090, help="the web chat's port (default 8090)")
     demo.set_defaults(run=demo_command)
 
 
@@ -50,6 +60,61 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
     return load_identity_key(settings)
 
 
+#: How long the demo's claim code would work, as a moderator's /verify gives it.
+CLAIM_CODE_LIFE = timedelta(hours=48)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _console(args: argparse.Namespace, opening: list[str]) -> ConsoleAdapter:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("candibot demo: type /start, or a name. Ctrl-D quits.", file=sys.stderr)
+    return ConsoleAdapter(
+        sys.stdin.buffer,
+        sys.stdout,
+        user_id=args.user,
+        language=LANG_HINTS.get(args.lang or ""),
+        prompt=interactive,
+        opening=opening,
+    )
+
+
+def _web(args: argparse.Namespace, settings: Settings, app: App) -> Adapter:
+    from bot.adapters.web import WebAdapter, WebOptions
+
+    local = settings.model_copy(
+        update={"web_listen": f"127.0.0.1:{args.port}", "web_onion_only": False}
+    )
+    options = WebOptions.from_settings(local)
+    assert options is not None
+    return WebAdapter(options, app.ephemeral)
+
+
+async def _serve(adapter: Adapter, sink: EventSink) -> None:
+    """Run ``adapter``; a web chat says where to open it, and stops at Ctrl-C or SIGTERM."""
+    from bot.adapters.web import WebAdapter
+
+    if not isinstance(adapter, WebAdapter):
+        await adapter.run(sink)
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, lambda: loop.create_task(adapter.stop()))
+    running = asyncio.create_task(adapter.run(sink))
+    ready = asyncio.create_task(adapter.ready.wait())
+    await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if ready.done():
+        print(f"candibot demo: open http://127.0.0.1:{adapter.port}/ in a browser "
+              "(demo data). Ctrl-C stops.", file=sys.stderr)  # fmt: skip
+    else:
+        ready.cancel()
+    await running
+
+
 def _morning_of(day: date) -> Callable[[], datetime]:
     moment = datetime.combine(day, time(9, 30), tzinfo=ZoneInfo("Asia/Shanghai"))
     return lambda: moment
@@ -59,11 +124,12 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.maintenance import PurgeSchedule, generate_keys
     from bot.reminders import reminder_schedule
+    from storage import claims
     from storage.areas import load_divisions
     from storage.crypto import read_key_file
     from storage.dataset import load_dataset, read_packaged
     from storage.models import Candidacy, StaffRole
-    from storage.roles import add_staff, link_candidate_account
+    from storage.roles import add_staff, roles_of
     from storage.unit import unit_factory
 
     with tempfile.TemporaryDirectory(prefix="candibot-demo-") as scratch:
@@ -81,6 +147,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         clock = _morning_of(args.today) if args.today else None
         app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
+        opening: list[str] = []
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
         try:
@@ -88,26 +155,30 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 await load_divisions(unit.session)
                 await load_dataset(unit.session, read_packaged())
                 role = args.role
-                if role in ("moderator", "admin"):
+                if role in ("volunteer", "moderator", "admin"):
                     await add_staff(unit.session, "console", args.user, StaffRole(role))
                 elif role.startswith("candidate:") and role[10:].isdigit():
-                    if await unit.session.get(Candidacy, int(role[10:])) is None:
-                        print(f"candibot: there is no candidate {role[10:]}", file=sys.stderr)
+                    number = int(role[10:])
+                    if await unit.session.get(Candidacy, number) is None:
+                        print(f"candibot: there is no candidate {number}", file=sys.stderr)
                         return 2
-                    await link_candidate_account(unit.session, int(role[10:]), "console", args.user)
+                    held = await roles_of(unit.session, "console", args.user)
+                    if number not in held.candidacy_ids:
+                        # No shortcut to a verified candidacy: the demo plays the
+                        # moderator who hands over a claim code, and claims it visibly.
+                        issued, _ = await claims.issue(
+                            unit.session, number, "demo", (clock or _now)(), CLAIM_CODE_LIFE
+                        )
+                        opening.append(f"/claim {claims.show(issued)}")
+                        print(
+                            f"candibot demo: a moderator gave candidate {number} the claim "
+                            f"code {claims.show(issued)}; the demo sends /claim for you.",
+                            file=sys.stderr,
+                        )
                 elif role != "citizen":
                     print(f"candibot: unknown role {role!r}", file=sys.stderr)
                     return 2
-            interactive = sys.stdin.isatty()
-            if interactive:
-                print("candibot demo: type /start, or a name. Ctrl-D quits.", file=sys.stderr)
-            adapter = ConsoleAdapter(
-                sys.stdin.buffer,
-                sys.stdout,
-                user_id=args.user,
-                language=LANG_HINTS.get(args.lang or ""),
-                prompt=interactive,
-            )
+            adapter = _web(args, settings, app) if args.web else _console(args, opening)
             # Alerts and announcements reach this terminal as they would a chat; so do
             # the reminders due on the demo's day.
             reminders = reminder_schedule(app.engine, settings, now=clock)
@@ -116,7 +187,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             await pump.once()
             pump.start()
             try:
-                await adapter.run(app.sink_for(adapter))
+                await _serve(adapter, app.sink_for(adapter))
             finally:
                 await reminders.stop()
                 await pump.stop()

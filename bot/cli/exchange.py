@@ -11,6 +11,9 @@ from bot.cli.common import OperatorError, database_option, migrated
 from bot.config import Settings
 from storage.exchange.sources import FORMATS
 
+#: ``export --format open-data --output DIR``: what anyone may have (storage/open_data.py).
+OPEN_DATA = "open-data"
+
 
 def register(commands: Any) -> None:
     load = commands.add_parser("import", help="import candidacies from a CSV or Popolo file")
@@ -19,9 +22,19 @@ def register(commands: Any) -> None:
     database_option(load)
     load.set_defaults(run=import_command)
 
-    dump = commands.add_parser("export", help="export every candidacy as CSV or Popolo")
-    dump.add_argument("--format", choices=FORMATS, required=True)
-    dump.add_argument("--output", type=Path, help="a file (.gz: compressed); default stdout")
+    dump = commands.add_parser(
+        "export", help="export every candidacy as CSV or Popolo, or the open data (a directory)"
+    )
+    dump.add_argument("--format", choices=(*FORMATS, OPEN_DATA), required=True)
+    dump.add_argument(
+        "--output", type=Path,
+        help="a file (.gz: compressed); default stdout. For open-data: a directory (required)",
+    )  # fmt: skip
+    dump.add_argument(
+        "--min-count", type=int, metavar="N",
+        help="open-data: counts below N are published as <N and a county's summaries wait "
+        "until it has N published incidents (default CANDIBOT_OPEN_DATA_MIN_COUNT, 5)",
+    )  # fmt: skip
     database_option(dump)
     dump.set_defaults(run=export_command)
 
@@ -69,10 +82,36 @@ async def export_command(args: argparse.Namespace, settings: Settings) -> int:
     from storage.exchange import export
     from storage.exchange.sources import open_output
 
+    if args.format == OPEN_DATA:
+        return await open_data_command(args, settings)
     engine = await migrated(args.db or settings.database_url)
     try:
         with open_output(args.output, sys.stdout) as out:
             await export(engine, args.format, out)
     finally:
         await engine.dispose()
+    return 0
+
+
+async def open_data_command(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.triggers import today_in_china
+    from storage.open_data import summary_line, write_open_data
+
+    threshold = settings.open_data_min_count if args.min_count is None else args.min_count
+    if args.output is None:
+        print("candibot: open-data is a directory of files: give it with --output DIR",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if threshold < 1:
+        print("candibot: --min-count must be 1 or more", file=sys.stderr)
+        return 2
+    if args.output.exists() and not args.output.is_dir():
+        print(f"candibot: {args.output} is not a directory", file=sys.stderr)
+        return 2
+    engine = await migrated(args.db or settings.database_url)
+    try:
+        written = await write_open_data(engine, args.output, today_in_china(), threshold)
+    finally:
+        await engine.dispose()
+    print(f"{args.output}: {summary_line(written, threshold)}", file=sys.stderr)
     return 0

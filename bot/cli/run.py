@@ -27,7 +27,7 @@ AdapterFactory = Callable[[App], Adapter | None]
 
 
 def register(commands: Any) -> None:
-    run = commands.add_parser("run", help="run every configured adapter (Telegram, Matrix)")
+    run = commands.add_parser("run", help="run every configured adapter (Telegram, Matrix, web)")
     run.set_defaults(run=run_command)
     uses_database(run)
 
@@ -41,6 +41,9 @@ def adapter_factories() -> list[AdapterFactory]:
     from bot.adapters.matrix import from_environment as matrix
 
     factories.append(lambda app: matrix(app.cursors))
+    from bot.adapters.web import from_environment as web_chat
+
+    factories.append(web_chat)
     return factories
 
 
@@ -75,20 +78,23 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import OutboxPump
     from bot.digest import digest_schedule
     from bot.maintenance import PurgeSchedule
+    from bot.observability import Observability
     from bot.reminders import reminder_schedule
     from bot.schedule import Every
 
     identity_key = load_identity_key(settings)  # a bad key stops the bot before any file is made
     audit = AuditCheckpoints.from_settings(settings)
+    observed = Observability.from_settings(settings)  # /healthz, /metrics
     app = await app_from_settings(
-        settings, identity_key, load_report_keys(settings), audit_key=audit.key
-    )
+        settings, identity_key, load_report_keys(settings), audit_key=audit.key,
+        metrics=observed.metrics,
+    )  # fmt: skip
     try:
         adapters = [a for a in (factory(app) for factory in adapter_factories()) if a]
         if not adapters:
             print(
-                "candibot: no adapter is configured: set CANDIBOT_TELEGRAM_TOKEN, or "
-                "CANDIBOT_MATRIX_HOMESERVER and CANDIBOT_MATRIX_USER",
+                "candibot: no adapter is configured: set CANDIBOT_TELEGRAM_TOKEN, "
+                "CANDIBOT_MATRIX_HOMESERVER and CANDIBOT_MATRIX_USER, or CANDIBOT_WEB_LISTEN",
                 file=sys.stderr,
             )
             return 2
@@ -101,6 +107,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 "can read; an end-to-end encrypted Matrix room is safer (docs/THREAT_MODEL.md)",
                 file=sys.stderr,
             )
+        await observed.start(app.engine, adapters)
         schedules: list[Every] = [PurgeSchedule(app.engine, settings, audit)]
         schedules += [s for s in [digest_schedule(app.engine, settings)] if s]
         schedules.append(reminder_schedule(app.engine, settings))
@@ -127,5 +134,6 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             for schedule in schedules:
                 await schedule.stop()
     finally:
+        await observed.stop()
         await app.close()
     return 0

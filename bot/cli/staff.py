@@ -16,13 +16,16 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from storage import audit
 
-ROLES = ("moderator", "admin")
+#: A volunteer enters candidate lists from the notices; a moderator approves each change.
+ROLES = ("moderator", "admin", "volunteer")
 
 
 def register(commands: Any) -> None:
-    staff = commands.add_parser("moderators", help="who moderates (and who administers)")
+    staff = commands.add_parser(
+        "moderators", help="who moderates, administers, or enters candidate lists"
+    )
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
-    add = staff_commands.add_parser("add", help="make someone a moderator or an admin")
+    add = staff_commands.add_parser("add", help="make someone a moderator, an admin or a volunteer")
     add.add_argument("who", help="telegram:<user id> or matrix:@user:server")
     add.add_argument("--role", choices=ROLES, default="moderator")
     remove = staff_commands.add_parser("remove", help="take someone's role away")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from bot.core import redaction
+from bot.core.capabilities import EVERYTHING, Capabilities
 from bot.core.events import Event
 from bot.core.i18n import Catalogs, Gettext
 from bot.core.ports import Ephemeral
@@ -45,14 +46,25 @@ class Context(Generic[U]):
     ephemeral: Ephemeral | None = None
     #: What the router's preparer for this event computed before the transaction.
     prepared: object = None
+    #: What the event's platform can do and may be used for.
+    capabilities: Capabilities = EVERYTHING
     language_changed: bool = field(default=False, init=False)
     #: Something secret was handled (``protect``): the replies never reach a disk.
     sensitive: bool = field(default=False, init=False)
+    #: The sender asked to be forgotten (``forget_sender``).
+    forgetting: bool = field(default=False, init=False)
 
     def protect(self, *values: str | None) -> None:
         """Keep ``values`` (a receipt, a report's text) out of log lines from here on, and
         this event's replies off the disk."""
         redaction.protect(*values)
+        self.sensitive = True
+
+    def forget_sender(self) -> None:
+        """The sender asked to be forgotten: when the event commits, the core deletes what
+        it keeps for them (this conversation's state and drafts, their language choice)
+        and saves neither again; the replies stay off the disk."""
+        self.forgetting = True
         self.sensitive = True
 
     def _(self, message: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from bot.core import redaction
+from bot.core.capabilities import EVERYTHING, Capabilities
 from bot.core.context import Context, Prep, as_list
 from bot.core.ephemeral import DraftSlot, ForwardKeys, MemoryEphemeral
 from bot.core.events import ButtonAction, Command, Event, PhotoMessage, TextMessage
@@ -20,6 +22,7 @@ from bot.core.kept import Keeping, KeptReplies
 from bot.core.limits import SLOW_DOWN, Limits, RateLimiter, Verdict
 from bot.core.locks import KeyedLocks
 from bot.core.markup import fmt
+from bot.core.metrics import NO_METRICS, Metrics, Outcome
 from bot.core.ports import Ephemeral, Scrub, Unit, UnitFactory
 from bot.core.replies import Reply
 from bot.core.router import Router
@@ -54,6 +57,10 @@ class Dispatcher(Generic[U]):
 
     While an event is handled, its sender's ids and its text are kept out of
     every log line (``bot.core.redaction``).
+
+    A handler that calls ``ctx.forget_sender`` (/forget) has the conversation's row,
+    its draft and the sender's language deleted in the same transaction; replies sent
+    before are forgotten and SQLite's write-ahead log folded in right after.
     """
 
     def __init__(
@@ -71,6 +78,7 @@ class Dispatcher(Generic[U]):
         limits: Limits | None = None,
         scrub: Scrub | None = None,
         max_transactions: int | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.router = router
         self._units = units
@@ -88,18 +96,25 @@ class Dispatcher(Generic[U]):
         self._keys = ForwardKeys(self.ephemeral, period=private_ttl)
         self._limiter = RateLimiter(self.ephemeral, limits or Limits())
         self._scrub = scrub
+        self.metrics: Metrics = metrics or NO_METRICS
         self._kept = KeptReplies(self.ephemeral, units, self._turn, private_ttl.total_seconds())
+        #: What each platform's adapter declared it can do (``bot.app.App.sink_for``).
+        self.capabilities: dict[str, Capabilities] = {}
         redaction.install()
 
     async def handle(self, event: Event, send: Send) -> None:
+        started = time.perf_counter()
         conversation = self._identity.conversation_key(event.chat, event.sender)
         with redaction.protecting(*_sensitive(event)):
             async with self._locks.hold(conversation):
-                replies, kept = await self._handle_locked(event, conversation)
+                replies, kept, outcome = await self._handle_locked(event, conversation)
                 for reply in replies:
                     await send(reply)
                 if kept is not None:
                     await self._kept.sent(kept)
+        self.metrics.event_handled(
+            event.chat.platform, type(event).__name__, outcome, time.perf_counter() - started
+        )
 
     async def close(self) -> None:
         """Finish what is pending before the process stops."""
@@ -107,7 +122,7 @@ class Dispatcher(Generic[U]):
 
     async def _handle_locked(
         self, event: Event, conversation: str
-    ) -> tuple[list[Reply], Keeping | None]:
+    ) -> tuple[list[Reply], Keeping | None, Outcome]:
         user = self._identity.user_key(event.sender)
         language = self._catalogs.choose(normalize_language(event.language))
         now = self._clock()
@@ -116,7 +131,7 @@ class Dispatcher(Generic[U]):
             verdict = await self._limiter.check(tag, now)
             if verdict is not Verdict.ALLOW:
                 slow = self._catalogs.gettext(language)(SLOW_DOWN)
-                return ([Reply.of(slow)] if verdict is Verdict.WARN else []), None
+                return ([Reply.of(slow)] if verdict is Verdict.WARN else []), None, Outcome.slowed
             slots = await self._keys.draft_slots(event.chat, event.sender, now)
             event_key = self._identity.event_key(event.chat.platform, event.event_id)
             seal_key = self._identity.reply_seal(event.chat, event.sender, event.event_id)
@@ -137,7 +152,7 @@ class Dispatcher(Generic[U]):
                     again, where = await self._kept.find(unit, keeping)
                     log.info("a redelivered %s: %d replies not sent before",
                              type(event).__name__, len(again))  # fmt: skip
-                    return again, where
+                    return again, where, Outcome.redelivered
                 language = self._catalogs.choose(stored.language, language)
                 ordinary = ConversationState.from_json(stored.step, stored.data)
                 state = private or ordinary
@@ -145,24 +160,32 @@ class Dispatcher(Generic[U]):
                     event, user, language, unit, self._catalogs, self._config,
                     daily_sender=tag, previous=state, state=state,
                     ephemeral=self.ephemeral, prepared=prepared,
+                    capabilities=self.capabilities.get(event.chat.platform, EVERYTHING),
                 )  # fmt: skip
                 replies = await self._route(ctx)
-                await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)
-                if ctx.language_changed:
-                    await unit.save_language(user, ctx.language)
+                if ctx.forgetting:
+                    await unit.forget(conversation, user)
+                else:
+                    await self._save_ordinary(unit, conversation, ordinary, private, ctx.state)
+                    if ctx.language_changed:
+                        await unit.save_language(user, ctx.language)
                 secret = ctx.sensitive or private is not None or ctx.state.private
                 kept = await self._kept.keep(unit, keeping, replies, secret=secret)
             # Only once the transaction has committed: a rolled-back event leaves the
             # draft as it was.
             await self._save_private(slots, found, ctx.state)
-            if found is not None and not ctx.state.private and self._scrub is not None:
+            if ctx.forgetting:
+                # Replies already sent go now rather than in a second, with the rest.
+                await self._kept.forget_sent()
+            ended = found is not None and not ctx.state.private
+            if (ended or ctx.forgetting) and self._scrub is not None:
                 await self._scrub()
-            return replies, kept
+            return replies, kept, Outcome.handled
         except Exception as exc:
             # The exception's message may quote user text; its type and frames may not.
             log.error("handling a %s failed: %s", type(event).__name__, type(exc).__name__)
             log.debug("traceback", exc_info=True)
-            return [Reply.of(self._catalogs.gettext(language)(FAILED))], None
+            return [Reply.of(self._catalogs.gettext(language)(FAILED))], None, Outcome.failed
 
     def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._transactions or contextlib.nullcontext()

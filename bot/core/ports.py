@@ -52,6 +52,9 @@ class Unit(Protocol):
 
     async def save_language(self, user: str, language: str) -> None: ...
 
+    async def forget(self, conversation: str, user: str) -> None:
+        """Delete the conversation's state and the user's language preference."""
+
     async def keep_replies(self, event: str, sealed: str) -> None:
         """Keep an event's sealed replies until ``forget_replies``, in this transaction."""
 

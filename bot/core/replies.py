@@ -35,6 +35,8 @@ class Reply:
     image: bytes | None = None
     #: What the image shows, in the user's language, where it cannot be shown.
     image_alt: str | None = None
+    #: The reply asks for a photo: where sending one takes a form (the web), it has one.
+    asks_for_photo: bool = False
 
     def to_json(self) -> dict[str, object]:
         """A JSON-able form, for replies that wait in the outbox or until sent."""
@@ -48,6 +50,8 @@ class Reply:
             data["image"] = base64.b64encode(self.image).decode()
         if self.image_alt is not None:
             data["image_alt"] = self.image_alt
+        if self.asks_for_photo:
+            data["asks_for_photo"] = True
         return data
 
     @classmethod
@@ -63,6 +67,7 @@ class Reply:
             reply_to=data.get("reply_to"),
             image=base64.b64decode(image, validate=True) if image is not None else None,
             image_alt=data.get("image_alt"),
+            asks_for_photo=bool(data.get("asks_for_photo", False)),
         )
 
     @classmethod
@@ -73,6 +78,8 @@ class Reply:
         reply_to: str | None = None,
         image: bytes | None = None,
         image_alt: str | None = None,
+        *,
+        asks_for_photo: bool = False,
     ) -> Reply:
         rows = tuple(tuple(row) for row in buttons if row)
-        return cls(as_text(text), rows, reply_to, image, image_alt)
+        return cls(as_text(text), rows, reply_to, image, image_alt, asks_for_photo)

@@ -2,8 +2,9 @@
 
 - Commands go to their handler whatever step the conversation is in; a command
   ends any unfinished flow first (``ctx.previous`` still shows it), except a private
-  flow (a report's draft): the command is answered and the draft kept, with the
-  ``paused`` handler's note on how to go on, unless the command was registered with
+  flow (a report's draft) or one whose steps were registered with ``keep_flow`` (a
+  candidate list being entered): the command is answered and the draft kept, with the
+  ``paused`` handlers' note on how to go on, unless the command was registered with
   ``ends_flows`` (``/cancel``) or handles the draft itself.
 - Button payloads are ``prefix:args``; an action bound to a step runs only while
   the conversation is at that step, otherwise the button has expired.
@@ -63,7 +64,8 @@ class Router(Generic[U]):
         self._unknown_command: Handler[U] | None = None
         self._stale_action: Handler[U] | None = None
         self._before: dict[str, Preparer] = {}
-        self._paused: Handler[U] | None = None
+        self._paused: list[Handler[U]] = []
+        self._kept_flows: set[str] = set()
         self._flow_enders: set[str] = set()
 
     # Registration -----------------------------------------------------
@@ -106,12 +108,16 @@ class Router(Generic[U]):
         return register
 
     def before(
-        self, *, command: str | None = None, action: str | None = None, step: str | None = None
-    ) -> Callable[[Preparer], Preparer]:
+        self, *, command: str | None = None, action: str | None = None, step: str | None = None,
+        photos: bool = False,
+    ) -> Callable[[Preparer], Preparer]:  # fmt: skip
         """Run the decorated preparer before the transaction of a ``command``, a button
-        with prefix ``action``, or media sent at private ``step``."""
+        with prefix ``action``, media sent at private ``step``, or with ``photos`` a photo
+        sent outside any private flow (whose step is not known before the transaction:
+        the preparer tells cheaply whether the photo is expected, from ``Prep.ephemeral``)."""
         (key,) = [f"{kind}:{name}" for kind, name in
-                  (("command", command), ("action", action), ("step", step)) if name]  # fmt: skip
+                  (("command", command), ("action", action), ("step", step),
+                   ("photo", "any" if photos else None)) if name]  # fmt: skip
 
         def register(fn: Preparer) -> Preparer:
             self._claim(self._before, key, fn, "preparer")
@@ -132,10 +138,16 @@ class Router(Generic[U]):
         return fn
 
     def paused(self, fn: Handler[U]) -> Handler[U]:
-        """What to add to a command's answer given in the middle of a private flow,
-        which stays where it was (``ctx.state``): how to go on with it."""
-        self._paused = fn
+        """What to add to a command's answer given in the middle of a kept flow, which
+        stays where it was (``ctx.state``): how to go on with it. Every module may have
+        one; each says nothing (None) of a flow that is not its own."""
+        self._paused.append(fn)
         return fn
+
+    def keep_flow(self, step_prefix: str) -> None:
+        """Steps starting with ``step_prefix`` make a flow that other commands answer
+        without ending, as they do a private one."""
+        self._kept_flows.add(step_prefix)
 
     def unsupported(self, fn: Handler[U]) -> Handler[U]:
         """Photos, documents and other media that no step asked for."""
@@ -157,7 +169,8 @@ class Router(Generic[U]):
         self._text = other._text or self._text
         self._unknown_command = other._unknown_command or self._unknown_command
         self._stale_action = other._stale_action or self._stale_action
-        self._paused = other._paused or self._paused
+        self._paused += other._paused
+        self._kept_flows |= other._kept_flows
         self._flow_enders |= other._flow_enders
 
     @staticmethod
@@ -172,6 +185,11 @@ class Router(Generic[U]):
     def command_names(self) -> list[str]:
         return list(self._commands)
 
+    @property
+    def action_prefixes(self) -> dict[str, str | None]:
+        """Each button prefix, with the step it is bound to (None: any step)."""
+        return {prefix: action.step for prefix, action in self._actions.items()}
+
     def _keeping(self, handler: Handler[U], flow: ConversationState) -> Handler[U]:
         """``handler``, answering in the middle of private ``flow``, which it keeps."""
         paused = self._paused
@@ -180,11 +198,15 @@ class Router(Generic[U]):
             replies = as_list(await handler(ctx))
             # A flow the command began gives way: the draft is worth more.
             ctx.state = flow
-            if paused is not None:
-                replies += as_list(await paused(ctx))
+            for note in paused:
+                replies += as_list(await note(ctx))
             return replies
 
         return answer_and_keep
+
+    def _kept(self, state: ConversationState) -> bool:
+        step = state.step or ""
+        return state.private or any(step.startswith(prefix) for prefix in self._kept_flows)
 
     async def prepare(self, prep: Prep) -> object:
         """What the preparer for ``prep.event`` returns, or None when it has none."""
@@ -193,8 +215,8 @@ class Router(Generic[U]):
             key = f"command:{event.name}"
         elif isinstance(event, ButtonAction):
             key = f"action:{event.payload.partition(':')[0]}"
-        elif isinstance(event, PhotoMessage) and prep.step is not None:
-            key = f"step:{prep.step}"
+        elif isinstance(event, PhotoMessage):
+            key = "photo:any" if prep.step is None else f"step:{prep.step}"
         else:
             return None
         preparer = self._before.get(key)
@@ -207,7 +229,7 @@ class Router(Generic[U]):
             interrupted = ctx.state
             ctx.state = ctx.state.fresh()
             handler = self._commands.get(event.name, self._unknown_command)
-            if handler is None or not interrupted.private or event.name in self._flow_enders:
+            if handler is None or not self._kept(interrupted) or event.name in self._flow_enders:
                 return handler
             return self._keeping(handler, interrupted)
         if isinstance(event, ButtonAction):

@@ -132,7 +132,8 @@ class RowBuilder:
         self.candidacies += 1
         self._rows["x_candidacies"].append(
             (at, record.key, record.person_key, record.district_key, record.stage,
-             record.nomination, record.nominator_count, record.organization_id)
+             record.nomination, record.nominator_count, record.organization_id, record.source,
+             record.checked_on.isoformat() if record.checked_on else None)
         )  # fmt: skip
         if record.platform:
             points = self._rows["x_points"]

@@ -46,7 +46,10 @@ DISTRICT_COLUMNS = (
     "district_seats",
     "district_areas",
 )
-CANDIDACY_COLUMNS = ("candidacy_key", "stage", "nomination", "nominator_count")
+CANDIDACY_COLUMNS = (
+    "candidacy_key", "stage", "nomination", "nominator_count", "candidacy_source",
+    "candidacy_checked",
+)  # fmt: skip
 PERSON_COLUMNS = ("person_key", "person_name", "person_aliases")
 COLUMNS = (*ELECTION_COLUMNS, *DISTRICT_COLUMNS, *CANDIDACY_COLUMNS, *PERSON_COLUMNS, "platform")
 REQUIRED_COLUMNS = frozenset(
@@ -66,7 +69,7 @@ Cells = tuple[str, ...]
 _DISTRICT_CELLS = (*DISTRICT_COLUMNS, "election_key")
 _CANDIDACY_CELLS = (
     "candidacy_key", "person_key", "district_key", "stage", "nomination", "nominator_count",
-    "platform",
+    "platform", "candidacy_source", "candidacy_checked",
 )  # fmt: skip
 #: Distinct person names whose check is remembered (names repeat: 王伟, 李静).
 _NAMES_REMEMBERED = 200_000
@@ -215,8 +218,8 @@ class _LineReader:
         return self.last_person[1]
 
     def candidacy(self, row: list[str]) -> Parsed[CandidacyRecord]:
-        key, person_key, district_key, stage, nomination, count, platform = self.candidacy_cells(
-            row
+        key, person_key, district_key, stage, nomination, count, platform, source, checked = (
+            self.candidacy_cells(row)
         )
         e = f.Errors()
         nomination = self.nominations(e, nomination)
@@ -228,6 +231,8 @@ class _LineReader:
             nomination=nomination,
             nominator_count=self.counts(e, count, nomination),
             platform=self.platforms(e, platform),
+            source=e.take(f.optional, source, "candidacy_source") if source else "",
+            checked_on=e.take(f.iso_date, checked, "candidacy_checked") if checked else None,
         )
         return e.result(record)
 
@@ -346,6 +351,7 @@ def _cells(row: Row) -> list[str]:
         d.key, "" if d.number is None else str(d.number), d.name, str(d.seats),
         LIST_SEPARATOR.join(d.area_codes),
         c.key, c.stage, c.nomination, "" if c.nominator_count is None else str(c.nominator_count),
+        c.source, day(c.checked_on),
         p.key, p.name, LIST_SEPARATOR.join(p.aliases),
         platform_cell(c.platform),
     ]  # fmt: skip

@@ -116,7 +116,7 @@ async def rows(connection: AsyncConnection) -> AsyncIterator[Row]:
             select(
                 E.c.key, D.c.key, D.c.number, D.c.name, D.c.seats, _area_codes(connection),
                 C.c.id, C.c.key, C.c.stage, C.c.nomination, C.c.nominator_count,
-                P.c.key, P.c.name, P.c.aliases,
+                C.c.source, C.c.checked_on, P.c.key, P.c.name, P.c.aliases,
             )
             .join(D, D.c.election_id == E.c.id)
             .join(C, C.c.district_id == D.c.id)
@@ -126,14 +126,22 @@ async def rows(connection: AsyncConnection) -> AsyncIterator[Row]:
         )  # fmt: skip
         district: DistrictRecord | None = None
         for (e_key, d_key, number, name, seats, codes, c_id, c_key, stage, nomination,
-             nominators, p_key, p_name, aliases) in result:  # fmt: skip
+             nominators, source, checked, p_key, p_name, aliases) in result:  # fmt: skip
             if district is None or district.key != d_key:
                 district = DistrictRecord(d_key, e_key, number, name, seats, _codes(codes))
             yield Row(
                 election=by_key[e_key],
                 district=district,
                 candidacy=CandidacyRecord(
-                    c_key, p_key, d_key, stage, nomination, nominators, platforms.get(c_id)
+                    c_key,
+                    p_key,
+                    d_key,
+                    stage,
+                    nomination,
+                    nominators,
+                    platforms.get(c_id),
+                    source=source,
+                    checked_on=checked,
                 ),
                 person=PersonRecord(p_key, p_name, tuple(aliases or ())),
             )
@@ -173,7 +181,7 @@ async def candidacies(connection: AsyncConnection) -> AsyncIterator[tuple[Candid
     query = (
         select(
             C.c.key, P.c.key, D.c.key, C.c.stage, C.c.nomination, C.c.nominator_count,
-            E.c.area_code, C.c.id,
+            E.c.area_code, C.c.id, C.c.source, C.c.checked_on,
         )
         .join(P, P.c.id == C.c.person_id)
         .join(D, D.c.id == C.c.district_id)
@@ -197,9 +205,10 @@ async def _with_platforms(
         return []
     platforms = await _platforms(connection, C.c.key.between(page[0][0], page[-1][0]))
     return [
-        (CandidacyRecord(key, p_key, d_key, stage, nom, count, platforms.get(c_id)), area)
-        for key, p_key, d_key, stage, nom, count, area, c_id in page
-    ]
+        (CandidacyRecord(key, p_key, d_key, stage, nom, count, platforms.get(c_id),
+                         source=source, checked_on=checked), area)
+        for key, p_key, d_key, stage, nom, count, area, c_id, source, checked in page
+    ]  # fmt: skip
 
 
 async def areas(connection: AsyncConnection) -> list[tuple[str, str, str, str | None]]:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import Text
+from sqlalchemy.types import Date, Text
 
 from storage.models import (
     Candidacy,
@@ -288,12 +288,23 @@ class Merger:
 
     async def _candidacies(self) -> None:
         x, p, d = self.x.candidacies, PERSONS, DISTRICTS
+        # An empty source or checked day keeps what is stored (none for a new candidacy).
+        stored = CANDIDACIES.alias("stored")
+        checked: ColumnElement[Any] = x.c.checked_on
+        if self.connection.dialect.name == "postgresql":  # SQLite keeps dates as this text
+            checked = sql_cast(checked, Date)
         source = (
-            select(x.c.key, p.c.id, d.c.id, x.c.stage, x.c.nomination, x.c.nominator_count)
+            select(
+                x.c.key, p.c.id, d.c.id, x.c.stage, x.c.nomination, x.c.nominator_count,
+                func.coalesce(func.nullif(x.c.source, ""), stored.c.source, ""),
+                func.coalesce(checked, stored.c.checked_on),
+            )
             .join(p, p.c.key == x.c.person_key)
             .join(d, d.c.key == x.c.district_key)
-        )
-        columns = ["key", "person_id", "district_id", "stage", "nomination", "nominator_count"]
+            .outerjoin(stored, stored.c.key == x.c.key)
+        )  # fmt: skip
+        columns = ["key", "person_id", "district_id", "stage", "nomination", "nominator_count",
+                   "source", "checked_on"]  # fmt: skip
         fresh = await self._empty(CANDIDACIES)
         added, updated = await self._upsert(CANDIDACIES, source, columns, fresh)
         self.report.candidacies_added, self.report.candidacies_updated = added, updated

@@ -198,6 +198,8 @@ class PopoloReader:
             if platform is None
             else e.take(f.platform, platform, "extras.platform") or None,
             organization_id=e.take(f.required, item.get("organization_id"), "organization_id", 64),
+            source=e.take(f.optional, extras.get("source"), "extras.source"),
+            checked_on=e.take(f.iso_date, extras.get("checked_on"), "extras.checked_on"),
         )
         return self._done("candidacy", at, e, record)
 
@@ -368,6 +370,8 @@ async def write_popolo(connection: AsyncConnection, out: TextIO) -> int:
                         "stage": c.stage,
                         "nomination": c.nomination,
                         "nominator_count": c.nominator_count,
+                        "source": c.source,
+                        "checked_on": c.checked_on.isoformat() if c.checked_on else None,
                         "platform": points_json(c.platform) if c.platform else None,
                     }
                 ),

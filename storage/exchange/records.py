@@ -66,6 +66,10 @@ class CandidacyRecord:
     platform: tuple[PointRecord, ...] | None
     #: Popolo only: the organisation the membership names, checked against the election's.
     organization_id: str | None = None
+    #: Where it was checked (a link, ``photo:<sha256>``, words); empty keeps what is stored.
+    source: str = ""
+    #: The day it was checked against the source; None keeps what is stored.
+    checked_on: date | None = None
 
 
 class Sink(Protocol):

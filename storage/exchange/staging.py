@@ -20,7 +20,7 @@ COLUMNS = {
     "x_persons": ("at", "key", "name", "aliases", "pinyin", "search_keys"),
     "x_candidacies": (
         "at", "key", "person_key", "district_key", "stage", "nomination", "nominator_count",
-        "organization_id",
+        "organization_id", "source", "checked_on",
     ),
     "x_points": ("candidacy_key", "position", "topic", "zh", "en"),
     "x_elections": ("key", "organization_id"),
@@ -90,6 +90,9 @@ class Staging:
                 text("nomination"),
                 number("nominator_count", True),
                 text("organization_id", True),
+                text("source"),
+                # An ISO date as text: bulk rows carry no dates (bulk.py).
+                text("checked_on", True),
             ),
             points=temp(
                 "x_points",

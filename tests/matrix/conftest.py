@@ -152,3 +152,10 @@ async def citizen(synapse: Synapse, bot_id: str, tmp_path: Path) -> AsyncIterato
     await person.start(bot_id)
     yield person
     await person.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """All Matrix tests on one worker under ``pytest -n``: one Synapse start, not one each."""
+    for item in items:
+        if "tests/matrix/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.xdist_group("synapse"))

@@ -42,7 +42,7 @@ from nio import (
     UploadResponse,
 )
 
-from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable
+from bot.adapters.base import Adapter, Capabilities, EventSink, Undeliverable, failure_kind
 from bot.adapters.matrix import membership, notices
 from bot.adapters.matrix.choices import Choices
 from bot.adapters.matrix.incoming import (
@@ -91,6 +91,8 @@ SYNC_FILTER: dict[str, Any] = {
 }
 #: At most this many events of one room are fetched to fill a gap in a sync.
 MAX_BACKFILL = 1000
+#: How a JPEG begins (a notice photo, as storage.images re-encodes it); charts are PNGs.
+JPEG = b"\xff\xd8\xff"
 
 
 class SyncFailed(RuntimeError):
@@ -142,6 +144,8 @@ class MatrixAdapter(Adapter):
         self._joined_on: dict[str, membership.Invite] = {}
         self._stopping = asyncio.Event()
         self._sink: EventSink | None = None
+        #: The last sync worked (``/healthz``).
+        self._synced = False
 
     # The seam -----------------------------------------------------------
 
@@ -159,12 +163,19 @@ class MatrixAdapter(Adapter):
     async def stop(self) -> None:
         self._stopping.set()
 
+    def connected(self) -> bool:
+        return self._synced and not self._stopping.is_set()
+
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         event_id = None
-        if reply.image is not None:
-            await self._send_image(chat.id, reply.image)
-        for message in render(reply):
-            event_id = await self._send_content(chat.id, message.content())
+        try:
+            if reply.image is not None:
+                await self._send_image(chat.id, reply.image)
+            for message in render(reply):
+                event_id = await self._send_content(chat.id, message.content())
+        except Exception as exc:
+            self.metrics.send_failed(PLATFORM, failure_kind(exc))
+            raise
         return event_id
 
     # Signing in and syncing ---------------------------------------------
@@ -193,8 +204,10 @@ class MatrixAdapter(Adapter):
                 if not self._waiting:
                     await self._cursors.save(PLATFORM, CURSOR, response.next_batch)
                 since, history, full_state = response.next_batch, False, False
+                self._synced = True
                 backoff.reset()
             except RETRYABLE as exc:
+                self._synced = False
                 log.warning("Matrix sync interrupted (%s); retrying", type(exc).__name__)
                 await backoff.wait(self._stopping)
 
@@ -452,18 +465,22 @@ class MatrixAdapter(Adapter):
             log.info("a notice was dropped: %s", refused.reason)
 
     async def _send_image(self, room_id: str, data: bytes) -> str:
-        """Uploads a PNG (encrypted as an attachment when the room is) and posts it."""
+        """Uploads a PNG (a chart) or a JPEG (a notice photo), encrypted as an attachment
+        when the room is, and posts it."""
         room = self._client.rooms.get(room_id)
         encrypted = bool(room is not None and room.encrypted)
+        mimetype, name = (
+            ("image/jpeg", "photo.jpg") if data[:3] == JPEG else ("image/png", "chart.png")
+        )
         response, keys = await self._client.upload(
-            io.BytesIO(data), content_type="image/png", filename="chart.png",
+            io.BytesIO(data), content_type=mimetype, filename=name,
             encrypt=encrypted, filesize=len(data),
         )  # fmt: skip
         if not isinstance(response, UploadResponse):
             raise SendFailed("upload")
         content: dict[str, Any] = {
-            "msgtype": "m.image", "body": "chart.png",
-            "info": {"mimetype": "image/png", "size": len(data)},
+            "msgtype": "m.image", "body": name,
+            "info": {"mimetype": mimetype, "size": len(data)},
         }  # fmt: skip
         if encrypted and keys is not None:
             content["file"] = {**keys, "url": response.content_uri}

@@ -113,11 +113,15 @@ class TelegramAdapter(Adapter):
             ),
             budget,
             salt=settings.token.get_secret_value().encode(),
+            sleep=self._wait,
         )
         self._lanes = Lanes()
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._stopping = asyncio.Event()
         self._me: Me | None = None
+        #: What brings updates, for ``connected``.
+        self._poller: Poller | None = None
+        self._webhook: WebhookServer | None = None
 
     # The adapter seam ---------------------------------------------------
 
@@ -136,6 +140,7 @@ class TelegramAdapter(Adapter):
             await self._set_menus()
             if self._settings.webhook_url:
                 server = WebhookServer(self.bot, self._settings, self._handler(sink))
+                self._webhook = server
                 await server.run(self._stopping)
             else:
                 await self._poll(sink)
@@ -145,6 +150,15 @@ class TelegramAdapter(Adapter):
 
     async def stop(self) -> None:
         self._stopping.set()
+
+    def connected(self) -> bool:
+        """Signed in (getMe answered) and, polling, the last getUpdates worked; with a
+        webhook, its server listens."""
+        if self._me is None or self._stopping.is_set():
+            return False
+        if self._poller is not None:
+            return self._poller.healthy
+        return self._webhook is not None and self._webhook.listening
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Inside an update's handling the reply waits until the handling slot is free
@@ -176,6 +190,7 @@ class TelegramAdapter(Adapter):
             store=self._store_offset,
             timeout=self._settings.poll_timeout,
         )
+        self._poller = poller
         # Updates cannot be fetched while a webhook is set (an earlier webhook deployment).
         await self.flood.call(
             functools.partial(self.bot.delete_webhook, drop_pending_updates=False)
@@ -269,22 +284,26 @@ class TelegramAdapter(Adapter):
                 await self.flood.send(chat.id, not chat.private, photo, bulk=bulk)
             except TelegramError as exc:
                 log.error("sending an image failed: %s", type(exc).__name__)
+                self.metrics.send_failed(PLATFORM, type(exc).__name__)
         for outgoing in render(reply):
             one = functools.partial(self._send_one, chat_id, outgoing, reply_to)
             try:
                 message = await self.flood.send(chat.id, not chat.private, one, bulk=bulk)
             except Forbidden as exc:
                 log.info("a user has blocked the bot or left the chat; a reply was dropped")
+                self.metrics.send_failed(PLATFORM, type(exc).__name__)
                 if strict:
                     raise Undeliverable("forbidden: blocked or left", gone=True) from exc
                 return None
             except BadRequest as exc:
                 log.error("sending a reply failed: %s", type(exc).__name__)
+                self.metrics.send_failed(PLATFORM, type(exc).__name__)
                 if strict:
                     raise Undeliverable("bad request") from exc
                 return None
             except TelegramError as exc:
                 log.error("sending a reply failed: %s", type(exc).__name__)
+                self.metrics.send_failed(PLATFORM, type(exc).__name__)
                 if strict:
                     raise
                 return None
@@ -313,6 +332,11 @@ class TelegramAdapter(Adapter):
                 link_preview_options=NO_PREVIEW,
                 reply_parameters=reply,
             )
+
+    async def _wait(self, seconds: float) -> None:
+        """Flood control's pauses (for the limits, a 429, a retry), counted."""
+        self.metrics.rate_limit_wait(PLATFORM, seconds)
+        await asyncio.sleep(seconds)
 
     async def _answer(self, query_id: str) -> None:
         """Stop the button's spinner."""

@@ -14,22 +14,9 @@ import warnings
 
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.adapters.withheld import FILTER
+
 LIBRARIES = ("telegram", "httpx", "httpcore", "aiohttp")
-
-
-class WithoutArguments(logging.Filter):
-    """Drops a record's arguments and exception text, which may quote secrets."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.msg, record.args = f"{record.msg} [details withheld]", ()
-        if record.exc_info and record.exc_info[0] is not None:
-            record.msg = f"{record.msg} ({record.exc_info[0].__name__})"
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-_FILTER = WithoutArguments()
 
 
 def quieten() -> None:
@@ -45,5 +32,5 @@ def quieten() -> None:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+        if FILTER not in logger.filters:
+            logger.addFilter(FILTER)

@@ -63,6 +63,8 @@ class Poller:
         self._mark = Watermark(None)
         self._saved: int | None = None
         self._saved_at = 0.0
+        #: The last getUpdates worked (``/healthz``).
+        self.healthy = False
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Fetch and hand over updates until ``stopping`` is set."""
@@ -85,10 +87,12 @@ class Poller:
             except InvalidToken:
                 raise PollingError("the Bot API server refused the token") from None
             except (RetryAfter, Conflict, NetworkError) as exc:
+                self.healthy = False
                 backoff = _pause_after(exc, backoff)
                 await _first(stopping.wait(), timeout=backoff)
                 continue
             backoff = 0.0
+            self.healthy = True
             if not isinstance(raw, list):
                 break  # stopping
             fresh = False

@@ -36,6 +36,8 @@ class WebhookServer:
         assert settings.webhook_url is not None and settings.webhook_secret is not None
         self._bot, self._settings, self._handle = bot, settings, handle
         self._secret = settings.webhook_secret.get_secret_value().encode()
+        #: Listening, and the webhook set (``/healthz``).
+        self.listening = False
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Serve until ``stopping`` is set; registers the webhook with Telegram first."""
@@ -53,8 +55,10 @@ class WebhookServer:
                     allowed_updates=ALLOWED_UPDATES,
                     max_connections=self._settings.webhook_max_connections,
                 )
+            self.listening = True
             await stopping.wait()
         finally:
+            self.listening = False
             await runner.cleanup()
 
     async def _receive(self, request: web.Request) -> web.Response:
