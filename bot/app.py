@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +20,8 @@ from bot.core.i18n import Catalogs
 from bot.core.identity import Identity
 from bot.core.limits import Limits
 from bot.core.metrics import Metrics
-from bot.core.ports import CursorStore, Ephemeral
+from bot.core.pacing import LocalBudget
+from bot.core.ports import CursorStore, Ephemeral, RateBudget
 from bot.core.replies import Reply
 from handlers import build_router
 from handlers.policy import Policy, ReportSetup
@@ -37,10 +39,24 @@ from storage.unit import StoreUnit, unit_factory
 DEFAULT_LIMITS = Limits()
 
 
+def local_budget(scope: str) -> RateBudget:
+    return LocalBudget()
+
+
 @dataclass
 class App:
     engine: AsyncEngine
     dispatcher: Dispatcher[StoreUnit]
+    #: Makes the rate budget of a scope (a bot token's hash): shared by every worker
+    #: (Redis) or this process's own.
+    budgets: Callable[[str], RateBudget] = local_budget
+    _budgets: dict[str, RateBudget] = field(default_factory=dict, init=False, repr=False)
+
+    def rate_budget(self, scope: str) -> RateBudget:
+        """Where an adapter takes its turns to send (``bot.core.pacing``), one per scope."""
+        if scope not in self._budgets:
+            self._budgets[scope] = self.budgets(scope)
+        return self._budgets[scope]
 
     @property
     def ephemeral(self) -> Ephemeral:
@@ -78,6 +94,8 @@ class App:
     async def close(self) -> None:
         await self.dispatcher.close()
         await self.engine.dispose()
+        for budget in self._budgets.values():
+            await budget.close()
         closing = getattr(self.dispatcher.ephemeral, "close", None)
         if closing is not None:
             await closing()
@@ -189,7 +207,7 @@ async def app_from_settings(
     ``audit_key`` (the throwaway demo) the audit log is keyed for this process only, and
     /audit reads no checkpoint. ``clock`` fixes the handlers' "now" (the demo's --today)."""
     ephemeral = await connect_redis(settings.ephemeral_url) if settings.ephemeral_url else None
-    return await build_app(
+    app = await build_app(
         database_url or settings.database_url,
         identity_key,
         default_language=settings.default_language,
@@ -209,3 +227,9 @@ async def app_from_settings(
         limits=Limits(burst=settings.rate_burst, per_minute=settings.rate_per_minute),
         metrics=metrics,
     )
+    shared = settings.rate_budget_url or settings.ephemeral_url
+    if shared:
+        from storage.rate_budget_redis import connect as redis_budget
+
+        app.budgets = functools.partial(redis_budget, shared)
+    return app

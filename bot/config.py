@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     #: (redis://host:6379/0) of a server that keeps nothing on disk. Unset: this
     #: process's memory, for a single worker.
     ephemeral_url: str | None = None
+    #: Where several workers share the platforms' rate limits (turns to send): a Redis
+    #: URL. Unset: the Redis of ``ephemeral_url`` if that is set, else this process's
+    #: memory, for a single worker.
+    rate_budget_url: str | None = None
     #: Events one sender may send in 10 seconds, and in a minute, before "slow down".
     rate_burst: int = 12
     rate_per_minute: int = 40

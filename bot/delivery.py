@@ -1,7 +1,12 @@
-"""Delivering the outbox: each adapter sends what waits for its platform, every few
-seconds, until stopped. A message leaves the database only once sent; one the platform
-refuses for good (or that cannot be read) is marked failed with the reason, and a chat
-that is gone for the bot loses its subscriptions."""
+"""Delivering the outbox: each adapter sends what waits for its platform until stopped,
+without a pause while messages are due, and looks again every few seconds once none
+are. A message leaves the database only once sent; one the platform refuses for good
+(or that cannot be read) is marked failed with the reason, and a chat that is gone for
+the bot loses its subscriptions.
+
+A few messages are sent at a time (``SENDERS``), so that one waiting for its turn under
+the platform's limits, or for a slow answer, does not leave the rest of the budget
+unused; the adapter paces them (Telegram: ``bot.adapters.telegram.flood``)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,12 @@ from storage.subscriptions import forget_chat
 log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 2.0
+#: Messages sent at a time by one worker.
+SENDERS = 4
+#: Messages taken per round: enough to keep the senders busy for about a second at
+#: Telegram's pace, few enough that a more urgent message queued meanwhile waits
+#: little.
+ROUND = 32
 
 
 class OutboxPump:
@@ -32,6 +43,8 @@ class OutboxPump:
         self._attempts = attempts
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        #: Messages this pump has sent since it started.
+        self.delivered = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
@@ -55,14 +68,20 @@ class OutboxPump:
             except Undeliverable as refused:
                 raise Refused(refused.reason, gone=refused.gone) from refused
 
-        return await drain(self._engine, self._adapter.platform, send,
-                           max_attempts=self._attempts, on_gone=forget_chat)  # fmt: skip
+        sent = await drain(self._engine, self._adapter.platform, send, ROUND,
+                           max_attempts=self._attempts, on_gone=forget_chat,
+                           senders=SENDERS)  # fmt: skip
+        self.delivered += sent
+        return sent
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                await self.once()
+                sent = await self.once()
             except Exception as exc:  # the message stays queued; try again next round
                 log.warning("outbox delivery failed: %s", type(exc).__name__)
+                sent = 0
+            if sent:
+                continue  # more may be due: no pause while the queue is being worked
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), EVERY_SECONDS)

@@ -6,7 +6,6 @@ it, and how to stop."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +14,8 @@ from bot.core.i18n import N_, Catalogs
 from bot.core.markup import bold, fmt, join, plain
 from bot.core.replies import Reply
 from storage.models import OutboxKind
-from storage.outbox import enqueue
-from storage.subscriptions import Subscriber, subscribers_within
+from storage.outbox import queue_for_followers
+from storage.subscriptions import chats_by_platform, following_within, languages
 
 HEADING = N_("A message from candibot's operators to everyone who follows {area}:")
 FOOTER = N_("You get this because you follow this area or a place in it. /unsubscribe stops it.")
@@ -32,16 +31,26 @@ def compose(catalogs: Catalogs, language: str, area_name: str, text: str) -> Rep
 
 @dataclass(frozen=True, slots=True)
 class Recipients:
-    subscribers: list[Subscriber]
+    """Who a broadcast reaches: the area, the language asked for, and how many chats on
+    each platform."""
+
+    area_code: str
+    language: str | None
+    platforms: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.platforms.values())
 
     def by_platform(self) -> dict[str, int]:
-        return dict(sorted(Counter(s.platform for s in self.subscribers).items()))
+        return dict(sorted(self.platforms.items()))
 
 
 async def recipients(
     session: AsyncSession, area_code: str, language: str | None = None
 ) -> Recipients:
-    return Recipients(await subscribers_within(session, area_code, language))
+    where = following_within(area_code, language)
+    return Recipients(area_code, language, await chats_by_platform(session, where))
 
 
 async def queue_broadcast(
@@ -51,12 +60,11 @@ async def queue_broadcast(
     area_name: str,
     text: str,
 ) -> int:
-    """Queue one message per chat in the caller's transaction; returns how many."""
-    bodies: dict[str, dict[str, object]] = {}
-    for subscriber in who.subscribers:
-        language = catalogs.choose(subscriber.language)
-        if language not in bodies:
-            bodies[language] = compose(catalogs, language, area_name, text).to_json()
-        await enqueue(session, subscriber.platform, subscriber.chat_id, bodies[language],
-                      OutboxKind.broadcast)  # fmt: skip
-    return len(who.subscribers)
+    """Queue one message per chat in the caller's transaction (one statement, however
+    many chats); returns how many."""
+    where = following_within(who.area_code, who.language)
+    bodies = {
+        stored: compose(catalogs, catalogs.choose(stored), area_name, text).to_json()
+        for stored in await languages(session, where)
+    }
+    return await queue_for_followers(session, where, bodies, OutboxKind.broadcast)

@@ -17,9 +17,9 @@ from handlers.labels import long_date
 from handlers.milestones import Milestone, milestones
 from storage.elections import ElectionView
 from storage.models import OutboxKind
-from storage.outbox import enqueue
+from storage.outbox import queue_for_followers
 from storage.reminders import claim, upcoming
-from storage.subscriptions import election_places, followers
+from storage.subscriptions import election_places, follower_codes, following, languages
 
 #: Days before a milestone that a reminder goes out.
 BEFORE = (3, 1)
@@ -46,18 +46,19 @@ async def queue_reminders(session: AsyncSession, catalogs: Catalogs, today: date
             if not await claim(session, election.id, what, day):
                 continue
             places = await election_places(session, election.id)
-            for subscriber in await followers(session, places):
-                _ = catalogs.gettext(subscriber.language)
+            where = following(await follower_codes(session, places))
+            bodies = {}
+            for language in await languages(session, where):
+                _ = catalogs.gettext(language)
                 text = fmt(
                     _(message),
                     area=election.area_name,
-                    date=long_date(day, subscriber.language),
+                    date=long_date(day, language),
                     **{name: _(value) if name != "days" else value
                        for name, value in values.items()},
                 )  # fmt: skip
-                await enqueue(session, subscriber.platform, subscriber.chat_id,
-                              Reply.of(text).to_json(), OutboxKind.alert)  # fmt: skip
-                queued += 1
+                bodies[language] = Reply.of(text).to_json()
+            queued += await queue_for_followers(session, where, bodies, OutboxKind.alert)
     return queued
 
 

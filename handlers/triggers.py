@@ -34,13 +34,16 @@ from handlers.sources import describe
 from storage.areas import get_area
 from storage.elections import ElectionView, election
 from storage.models import OutboxKind, UpdateKind
-from storage.outbox import enqueue
+from storage.outbox import enqueue, queue_for_followers
 from storage.subscriptions import (
     CandidacyPlace,
     Subscriber,
     candidacy_place,
     election_places,
+    follower_codes,
     followers,
+    following,
+    languages,
 )
 
 #: (gettext, language) -> a line in that language.
@@ -108,28 +111,57 @@ async def tell(
 ) -> int:
     """Queue ``news`` for their followers, one message per chat (two if part of it must
     wait for election day to pass); returns how many messages."""
-    audiences: dict[tuple[str, ...], list[Subscriber]] = {}
-    chats: dict[tuple[str, str], tuple[Subscriber, list[News]]] = {}
-    for item in news:
-        if item.places not in audiences:
-            audiences[item.places] = await followers(session, item.places)
-        for subscriber in audiences[item.places]:
-            key = (subscriber.platform, subscriber.chat_id)
-            chats.setdefault(key, (subscriber, []))[1].append(item)
     held_until = datetime.combine(moment.today + timedelta(days=1), time(), CHINA)
+    audiences = list(dict.fromkeys(item.places for item in news))
+    if len(audiences) == 1:
+        return await _tell_one_audience(session, catalogs, news, moment, held_until)
+    position = {id(item): n for n, item in enumerate(news)}
+    chats: dict[tuple[str, str], tuple[Subscriber, list[News]]] = {}
+    for places in audiences:
+        items = [item for item in news if item.places == places]
+        for subscriber in await followers(session, places):
+            key = (subscriber.platform, subscriber.chat_id)
+            chats.setdefault(key, (subscriber, []))[1].extend(items)
     queued = 0
     for subscriber, items in chats.values():
-        held = [moment.quiet and item.quiet_on == moment.today for item in items]
-        for wait in (False, True):
-            batch = [item for item, h in zip(items, held, strict=True) if h == wait]
-            if not batch:
-                continue
+        items.sort(key=lambda item: position[id(item)])
+        for wait, batch in _by_holding(items, moment):
             text = _message(catalogs.gettext(subscriber.language), subscriber.language, batch)
             await enqueue(session, subscriber.platform, subscriber.chat_id,
                           Reply.of(text).to_json(), OutboxKind.alert,
                           not_before=held_until if wait else None)  # fmt: skip
             queued += 1
     return queued
+
+
+async def _tell_one_audience(
+    session: AsyncSession, catalogs: Catalogs, news: Sequence[News], moment: Moment,
+    held_until: datetime,
+) -> int:  # fmt: skip
+    """Every follower hears the same news, so a message differs only by language: one
+    ``INSERT … SELECT`` per part (now, held), however many followers."""
+    where = following(await follower_codes(session, news[0].places))
+    spoken = await languages(session, where)
+    queued = 0
+    for wait, batch in _by_holding(list(news), moment):
+        bodies = {
+            language: Reply.of(_message(catalogs.gettext(language), language, batch)).to_json()
+            for language in spoken
+        }
+        queued += await queue_for_followers(session, where, bodies, OutboxKind.alert,
+                                            not_before=held_until if wait else None)  # fmt: skip
+    return queued
+
+
+def _by_holding(items: list[News], moment: Moment) -> list[tuple[bool, list[News]]]:
+    """The news to send now and the news held until election day is over (Art. 34)."""
+    held = [moment.quiet and item.quiet_on == moment.today for item in items]
+    parts = []
+    for wait in (False, True):
+        batch = [item for item, h in zip(items, held, strict=True) if h == wait]
+        if batch:
+            parts.append((wait, batch))
+    return parts
 
 
 def _message(_: Gettext, language: str, items: list[News]) -> Text:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.areas import ancestors
@@ -99,36 +99,53 @@ async def areas_of(session: AsyncSession, platform: str, chat_id: str) -> list[t
     return [(code, name) for code, name in rows]
 
 
-async def subscribers_within(
-    session: AsyncSession, area_code: str, language: str | None = None
-) -> list[Subscriber]:
-    """Everyone following the area or a place inside it (a county's townships, a
-    province's counties and townships), each chat once however many of those places it
-    follows; with ``language``, only chats that use it. Ordered by platform and chat."""
+def following(codes: Iterable[str]) -> ColumnElement[bool]:
+    """The subscriptions to any of ``codes``."""
+    return Subscription.area_code.in_(list(codes))
+
+
+def following_within(area_code: str, language: str | None = None) -> ColumnElement[bool]:
+    """The subscriptions to the area or a place inside it (a county's townships, a
+    province's counties and townships); with ``language``, only those using it."""
     inside = select(Area.code).where(Area.code == area_code).cte("inside", recursive=True)
     inside = inside.union_all(select(Area.code).where(Area.parent_code == inside.c.code))
-    query = select(Subscription).where(Subscription.area_code.in_(select(inside.c.code)))
+    condition: ColumnElement[bool] = Subscription.area_code.in_(select(inside.c.code))
     if language is not None:
-        query = query.where(Subscription.language == language)
-    rows = await session.scalars(
-        query.order_by(Subscription.platform, Subscription.chat_id, Subscription.id)
+        condition = and_(condition, Subscription.language == language)
+    return condition
+
+
+async def chats_by_platform(session: AsyncSession, where: ColumnElement[bool]) -> dict[str, int]:
+    """How many chats (not subscriptions) ``where`` selects, by platform."""
+    chats = select(Subscription.platform, Subscription.chat_id).where(where).distinct().subquery()
+    rows = await session.execute(
+        select(chats.c.platform, func.count()).group_by(chats.c.platform).order_by(chats.c.platform)
     )
-    chats: dict[tuple[str, str], Subscriber] = {}
-    for row in rows:
-        chats.setdefault(
-            (row.platform, row.chat_id), Subscriber(row.platform, row.chat_id, row.language)
-        )
-    return list(chats.values())
+    return {platform: int(count) for platform, count in rows}
+
+
+async def languages(session: AsyncSession, where: ColumnElement[bool]) -> list[str]:
+    """The languages of the subscriptions ``where`` selects."""
+    found = await session.scalars(
+        select(Subscription.language).where(where).distinct().order_by(Subscription.language)
+    )
+    return list(found)
+
+
+async def follower_codes(session: AsyncSession, places: Iterable[str]) -> set[str]:
+    """``places`` and every place containing one: whose followers hear of them."""
+    codes: set[str] = set()
+    for code in places:
+        codes.update(area.code for area in await ancestors(session, code))
+    return codes
 
 
 async def followers(session: AsyncSession, places: Iterable[str]) -> list[Subscriber]:
     """Everyone following any of ``places`` or a place containing one, each chat once
     (a chat following a township and its county is one follower)."""
-    codes: set[str] = set()
-    for code in places:
-        codes.update(area.code for area in await ancestors(session, code))
+    codes = await follower_codes(session, places)
     rows = await session.scalars(
-        select(Subscription).where(Subscription.area_code.in_(codes)).order_by(Subscription.id)
+        select(Subscription).where(following(codes)).order_by(Subscription.id)
     )
     chats: dict[tuple[str, str], Subscriber] = {}
     for s in rows:

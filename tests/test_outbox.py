@@ -11,9 +11,11 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Undeliverable
 from bot.adapters.memory import MemoryAdapter
@@ -22,7 +24,7 @@ from bot.core.replies import Reply
 from bot.delivery import OutboxPump
 from storage.db import make_engine, upgrade
 from storage.models import OutboxKind, OutboxMessage, Subscription
-from storage.outbox import Refused, drain, enqueue, retry_failed, status
+from storage.outbox import IN_INDEX_ORDER, Refused, claim, drain, enqueue, retry_failed, status
 from storage.subscriptions import subscribe
 from storage.types import utcnow
 from storage.unit import unit_factory
@@ -199,3 +201,61 @@ async def test_the_pump_gives_up_after_the_configured_attempts(engine_with_areas
     assert await _rows(engine_with_areas) == [
         ("down", 1, "gave up after 1 attempts: ConnectionError")
     ]
+
+
+async def test_messages_to_one_chat_keep_their_order_while_one_waits(
+    engine_with_areas: object,
+) -> None:
+    """Several senders work at once; the second message to a chat whose first is slow
+    (waiting for its turn, say) waits for it rather than overtake it."""
+    await _queue(
+        engine_with_areas,
+        ("room", "first", OutboxKind.announcement),
+        ("room", "second", OutboxKind.announcement),
+        ("other", "elsewhere", OutboxKind.announcement),
+    )
+
+    class Slow(Flaky):
+        async def send(self, chat: ChatRef, reply: Reply) -> str:
+            if reply.text.plain == "first":
+                await asyncio.sleep(0.2)
+            return await super().send(chat, reply)
+
+    adapter = Slow()
+    assert await OutboxPump(engine_with_areas, adapter).once() == 3  # type: ignore[arg-type]
+    order = [sent.reply.text.plain for sent in adapter.sent]
+    assert order.index("first") < order.index("second")
+    assert order[0] == "elsewhere", "the other chat did not wait"
+
+
+async def test_a_claim_reads_the_queue_in_index_order_even_with_stale_statistics(
+    engine_with_areas: object, db_url: str
+) -> None:
+    """A broadcast fills an outbox that PostgreSQL's statistics still call empty. The
+    planner would then sort every waiting message for each claim (2.5 s at 100,000);
+    the claiming transaction leaves it only the ordered read of the queue's index."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no statistics until ANALYZE, and reads the index")
+    engine: AsyncEngine = engine_with_areas  # type: ignore[assignment]
+    body = Reply.of("选举日改了。" * 80).to_json()  # an alert's length
+    async with engine.begin() as connection:
+        await connection.execute(text("ANALYZE outbox"))  # while it is empty
+        await connection.execute(
+            insert(OutboxMessage),
+            [{"platform": "telegram", "chat_id": str(n), "body": body, "kind": "alert",
+              "priority": 2} for n in range(3000)],
+        )  # fmt: skip
+    compiled = claim("telegram", utcnow()).compile(
+        dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+
+    async def plan(*settings: Any) -> str:
+        async with engine.begin() as connection:
+            for setting in settings:
+                await connection.execute(setting)
+            rows = await connection.execute(text(f"EXPLAIN {compiled}"))
+            return "\n".join(row[0] for row in rows)
+
+    assert "Sort" in await plan(), "the stale statistics would have the queue sorted"
+    claiming = await plan(IN_INDEX_ORDER)
+    assert "Index Scan using ix_outbox_queue" in claiming and "Sort" not in claiming

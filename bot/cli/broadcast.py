@@ -94,15 +94,15 @@ async def _broadcast(
     signing = AuditCheckpoints.from_settings(settings)
     async with unit_factory(engine)() as unit:
         who = await recipients(unit.session, area.code, args.lang)
-        if who.subscribers:
+        if who.total:
             await queue_broadcast(unit.session, catalogs, who, area.name, text)
             await audit.record(
                 unit.session, signing.key, "cli", "broadcast", "area", area.code,
-                language=args.lang or "all", messages=len(who.subscribers),
+                language=args.lang or "all", messages=who.total,
                 platforms=who.by_platform(), chars=len(text),
                 sha256=hashlib.sha256(text.encode()).hexdigest(),
             )  # fmt: skip
-    if not who.subscribers:
+    if not who.total:
         print(f"nobody follows {place} or a place in it: nothing queued")
         return 0
     verdict = await checkpoint(engine, signing)

@@ -47,6 +47,23 @@ def adapter_factories() -> list[AdapterFactory]:
     return factories
 
 
+def keeping_to_itself(settings: Settings) -> str | None:
+    """A warning for a worker on PostgreSQL that takes webhooks (so may be one of several
+    behind a proxy) but shares neither drafts nor Telegram's limits: without a Redis,
+    each worker would send its own 30 messages a second."""
+    from bot.adapters.telegram import TelegramSettings
+
+    shared = settings.rate_budget_url or settings.ephemeral_url
+    on_postgres = settings.database_url.startswith("postgresql")
+    if shared or not on_postgres or TelegramSettings().webhook_url is None:
+        return None
+    return (
+        "candibot: warning: this worker keeps Telegram's rate limits and report drafts to "
+        "itself; if other workers share this database, set CANDIBOT_EPHEMERAL_URL to one "
+        'Redis for all of them (docs/TELEGRAM.md, "Several workers")'
+    )
+
+
 def _settle_heap() -> None:
     """What start-up loaded (modules, ORM mappers, pypinyin's dictionaries, catalogs)
     lives as long as the process: freeze it out of the cyclic garbage collector, whose
@@ -81,6 +98,9 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
+        alone = keeping_to_itself(settings)
+        if alone:
+            print(alone, file=sys.stderr)
         if (settings.moderation_room or "").startswith("telegram:"):
             print(
                 "candibot: warning: the moderators' room is a Telegram group, which Telegram "

@@ -7,6 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot.core.pacing import Rate
+
 
 class Stored(Protocol):
     """What ``Unit.begin_event`` reads for an event."""
@@ -98,3 +100,21 @@ class Ephemeral(Protocol):
 #: Called after a private flow has ended, to wipe what its events left in the
 #: database's files (SQLite's write-ahead log).
 Scrub = Callable[[], Awaitable[None]]
+
+
+class RateBudget(Protocol):
+    """Turns to send under a platform's rate limits (``bot.core.pacing``): in this
+    process's memory for one worker, or in a store every worker shares."""
+
+    async def reserve(
+        self, pace: Rate, *, gates: Sequence[Rate] = (), within: float | None = None
+    ) -> tuple[bool, float]:
+        """A turn under ``pace`` once every gate allows a send by then, reserved only
+        if it comes within ``within`` seconds (no bound: None): (True, seconds until
+        it), or (False, seconds after which to ask again) with nothing reserved
+        (``bot.core.pacing.Turn``)."""
+
+    async def hold(self, rate: Rate, seconds: float) -> None:
+        """No send under ``rate`` for ``seconds`` (a platform's "retry after")."""
+
+    async def close(self) -> None: ...

@@ -5,6 +5,10 @@ sendMessage, editMessageText, answerCallbackQuery, setMyCommands, getFile and fi
 downloads, deleteWebhook, setWebhook), records what the bot sent, and lets a test
 inject updates, 429s and 5xx answers, hold replies back, or post to the bot's webhook.
 Like Telegram, it forgets an update once getUpdates names a higher offset.
+
+With ``rate_limit`` it also holds the bot to Telegram's limits (``RateLimit``) and
+answers 429 with ``retry_after`` beyond them, counting what it refused, and says how
+busy its busiest second was.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import re
 import time
 from collections import deque
@@ -48,6 +53,80 @@ class Call:
     params: dict[str, Any]
     at: float
     status: int = 200
+
+
+#: How often a rate-limited fake checks that its own event loop keeps time.
+STALL_TICK = 0.01
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Telegram's limits for sending messages, as this fake enforces them: about 30 a
+    second in all, 1 a second in a chat (a short burst allowed, as Telegram says it
+    does; we assume 3), 20 a minute in a group.
+
+    Each rate is a generic cell rate algorithm: a message may come once the previous
+    ones, spaced by the interval, are through, up to ``burst`` of them back to back,
+    and ``slack`` seconds early: the jitter of requests crossing two processes and this
+    server's own scheduling, which would otherwise make a sender at exactly the limit
+    look faster than it is. Over any stretch no rate can be beaten. A group's 20 a
+    minute is counted in a sliding window (less ``slack``) instead.
+
+    When the server's own event loop has stalled (a busy machine), the requests that
+    came meanwhile are read together and would look like a burst: for a second after a
+    stall, each is counted as having come as early in the stall as its rates allow
+    (``Limiter.backdated`` counts them). Their number is still held to the rates.
+    """
+
+    per_second: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: int = 3
+    group_per_minute: int = 20
+    slack: float = 0.1
+
+
+class Limiter:
+    """``RateLimit`` applied: ``admit`` says whether a message to a chat may go now, and
+    if not, in how many whole seconds (Telegram's ``retry_after``)."""
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self._tats: dict[object, float] = {}
+        self._groups: dict[int, deque[float]] = {}
+        #: Messages counted as having come more than one turn before they were read,
+        #: because this server had stalled.
+        self.backdated = 0
+
+    def admit(self, chat_id: int, group: bool, now: float, stalled: float = 0.0) -> int | None:
+        """``stalled``: how long this server recently did not look at its sockets. The
+        requests it then finds came at some time in that stretch, not all at once: each
+        is counted as having come at the earliest time in it that its rates allow, so
+        that a bunch read after a stall does not run the rates' clocks ahead."""
+        limit = self.limit
+        # (key, interval, tolerance): no burst in all, a chat's burst in a chat.
+        rates = [("all", 1 / limit.per_second, limit.slack),
+                 (chat_id, 1 / limit.chat_per_second,
+                  (limit.chat_burst - 1) / limit.chat_per_second + limit.slack)]  # fmt: skip
+        allowed = now
+        for key, _, tolerance in rates:
+            allowed = max(allowed, self._tats.get(key, now) - tolerance)
+        window = self._groups.setdefault(chat_id, deque()) if group else None
+        if window is not None:
+            while window and window[0] <= now - (60.0 - limit.slack):
+                window.popleft()
+            if len(window) >= limit.group_per_minute:
+                allowed = max(allowed, window[0] + 60.0 - limit.slack)
+        if allowed > now:
+            return max(1, math.ceil(allowed - now))
+        for key, interval, tolerance in rates:
+            tat = self._tats.get(key, now)
+            came = max(now - stalled, tat - tolerance) if stalled else now
+            if key == "all":
+                self.backdated += came < now - interval
+            self._tats[key] = max(tat, came) + interval
+        if window is not None:
+            window.append(now)
+        return None
 
 
 @dataclass
@@ -96,6 +175,10 @@ class FakeBotAPI:
     commands: dict[str | None, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    #: Telegram's limits, enforced with 429s; None: no limit.
+    rate_limit: RateLimit | None = None
+    #: sendMessage calls the limit refused with a 429.
+    too_many: int = 0
 
     def __post_init__(self) -> None:
         self._pending: deque[dict[str, Any]] = deque()
@@ -111,6 +194,10 @@ class FakeBotAPI:
         self._replies_open.set()
         self._lost_gate = False
         self._runner: web.AppRunner | None = None
+        self._limiter = Limiter(self.rate_limit) if self.rate_limit else None
+        #: (when, how late) of this server's own event loop, while a limit is enforced.
+        self._stalls: deque[tuple[float, float]] = deque()
+        self._ticker: asyncio.Task[None] | None = None
 
     # Life ---------------------------------------------------------------
 
@@ -130,9 +217,30 @@ class FakeBotAPI:
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self._limiter is not None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
         return self
 
+    async def _tick(self) -> None:
+        """Notice this server's own stalls (a busy machine), which bunch the requests
+        that came meanwhile: they are read together, and would look like a burst."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(STALL_TICK)
+            late = loop.time() - before - STALL_TICK
+            if late > STALL_TICK:
+                self._stalls.append((time.monotonic(), late))
+
+    def _stalled(self, now: float) -> float:
+        """The longest stall of this server that ended within one second of ``now``."""
+        while self._stalls and self._stalls[0][0] < now - 1.0:
+            self._stalls.popleft()
+        return max((late for _, late in self._stalls), default=0.0)
+
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         # Pending long polls would hold the shutdown for their whole timeout.
         self._closing.set()
         self._replies_open.set()
@@ -289,6 +397,22 @@ class FakeBotAPI:
     def count(self, method: str) -> int:
         return sum(1 for call in self.calls if call.method == method)
 
+    @property
+    def backdated(self) -> int:
+        """Messages counted as having come earlier than read, after a stall of this
+        server's own (``RateLimit``)."""
+        return self._limiter.backdated if self._limiter else 0
+
+    def busiest(self, seconds: float = 1.0) -> int:
+        """The most messages this server took in any ``seconds`` (a sliding window)."""
+        stamps = sorted(sent.at for sent in self.sent)
+        most, first = 0, 0
+        for last, stamp in enumerate(stamps):
+            while stamp - stamps[first] >= seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
     async def wait_for(
         self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
     ) -> None:
@@ -411,6 +535,14 @@ class FakeBotAPI:
             await gate.wait()
             if self._lost_gate:
                 return _error(502, "Bad Gateway: the request never arrived")
+        if self._limiter is not None:
+            chat_id = _int(params["chat_id"]) or 0
+            group = self._chat_types.get(chat_id, "private") != "private"
+            now = time.monotonic()
+            retry_after = self._limiter.admit(chat_id, group, now, self._stalled(now))
+            if retry_after is not None:
+                self.too_many += 1
+                return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         return self._record(params, next(self._message_ids))
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from bot.adapters.telegram.adapter import CommandMenus, TelegramAdapter
 from bot.adapters.telegram.settings import TelegramSettings
-from bot.core.ports import CursorStore
+from bot.core.ports import CursorStore, RateBudget
 
 __all__ = ["Host", "TelegramAdapter", "TelegramSettings", "from_environment"]
 
@@ -24,6 +24,9 @@ class Host(Protocol):
 
     def command_menu(self, language: str) -> list[tuple[str, str]]: ...
 
+    def rate_budget(self, scope: str) -> RateBudget:
+        """Where the bot whose token ``scope`` names takes its turns to send."""
+
 
 def from_environment(host: Host) -> TelegramAdapter | None:
     """The adapter as ``CANDIBOT_TELEGRAM_*`` describe it; None without a token."""
@@ -37,9 +40,11 @@ def from_environment(host: Host) -> TelegramAdapter | None:
         None: host.command_menu(general.default_language),
         **{code: host.command_menu(language) for code, language in MENU_LANGUAGES.items()},
     }
+    scope = TelegramAdapter.budget_scope(settings.token.get_secret_value())
     return TelegramAdapter(
-        settings, host.cursors, menus, open_chats=moderators_chat(general.moderation_room)
-    )
+        settings, host.cursors, menus, open_chats=moderators_chat(general.moderation_room),
+        budget=host.rate_budget(scope),
+    )  # fmt: skip
 
 
 def moderators_chat(room: str | None) -> frozenset[int]:

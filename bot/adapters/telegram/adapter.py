@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
@@ -40,7 +41,7 @@ from bot.adapters.telegram.request import AiohttpRequest
 from bot.adapters.telegram.settings import TelegramSettings
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.core.events import ButtonAction, ChatRef
-from bot.core.ports import CursorStore
+from bot.core.ports import CursorStore, RateBudget
 from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,10 @@ class TelegramAdapter(Adapter):
         menus: CommandMenus | None = None,
         *,
         open_chats: frozenset[int] = frozenset(),
+        budget: RateBudget | None = None,
     ) -> None:
+        """``budget``: where turns to send are taken (``budget_scope`` names this bot's);
+        by default this process's memory, right for one worker."""
         if settings.token is None:
             raise ValueError("the Telegram adapter needs CANDIBOT_TELEGRAM_TOKEN")
         logs.quieten()
@@ -107,6 +111,8 @@ class TelegramAdapter(Adapter):
                 burst=settings.burst,
                 retry_seconds=settings.retry_seconds,
             ),
+            budget,
+            salt=settings.token.get_secret_value().encode(),
             sleep=self._wait,
         )
         self._lanes = Lanes()
@@ -156,12 +162,19 @@ class TelegramAdapter(Adapter):
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Inside an update's handling the reply waits until the handling slot is free
-        (None is returned); elsewhere it is sent at once and its message id returned."""
+        (None is returned); elsewhere (the outbox) it is sent at once, behind any reply
+        waiting for a turn, and its message id returned."""
         held = _held.get()
         if held is not None and held.open:
             held.replies.append((chat, reply))
             return None
         return await self._deliver(chat, reply, strict=True)
+
+    @staticmethod
+    def budget_scope(token: str) -> str:
+        """What names this bot's rate budget, shared by every worker with the token: a
+        hash of it, never the token itself."""
+        return "telegram:" + hashlib.sha256(token.encode()).hexdigest()[:16]
 
     async def acknowledge(self, action: ButtonAction) -> None:
         """Nothing to do: the job that handled a press answers it once the core is done
@@ -259,21 +272,23 @@ class TelegramAdapter(Adapter):
     async def _deliver(self, chat: ChatRef, reply: Reply, *, strict: bool = False) -> str | None:
         """Send ``reply`` as one or more messages; the last one's id, None if it failed.
         With ``strict`` (the outbox) a failure is raised instead: ``Undeliverable`` for
-        a refusal for good (403, 400), the error itself for what may pass."""
+        a refusal for good (403, 400), the error itself for what may pass; and the
+        messages wait behind replies for their turns (``bulk``)."""
+        bulk = strict
         chat_id = int(chat.id)
         reply_to = int(reply.reply_to) if reply.reply_to else None
         message_id: int | None = None
         if reply.image is not None:
             photo = functools.partial(self.bot.send_photo, chat_id, photo=reply.image)
             try:
-                await self.flood.send(chat.id, not chat.private, photo)
+                await self.flood.send(chat.id, not chat.private, photo, bulk=bulk)
             except TelegramError as exc:
                 log.error("sending an image failed: %s", type(exc).__name__)
                 self.metrics.send_failed(PLATFORM, type(exc).__name__)
         for outgoing in render(reply):
             one = functools.partial(self._send_one, chat_id, outgoing, reply_to)
             try:
-                message = await self.flood.send(chat.id, not chat.private, one)
+                message = await self.flood.send(chat.id, not chat.private, one, bulk=bulk)
             except Forbidden as exc:
                 log.info("a user has blocked the bot or left the chat; a reply was dropped")
                 self.metrics.send_failed(PLATFORM, type(exc).__name__)
