@@ -211,7 +211,14 @@ async def search(ctx: Ctx, query: str, offset: int = 0) -> Reply:
         return await show_profile(ctx, page.items[0].id)
     # Remember the query for the paging buttons: it would not fit in 64 bytes of payload.
     ctx.state = ctx.state.at(None, query=query)
-    return render_results(ctx, query, page, offset)
+    results = render_results(ctx, query, page, offset)
+    if page.fuzzy and offset == 0:
+        # A guess at a name may be a mistyped place ("xhiu" for 西湖): offer both.
+        places = await search_areas(ctx.unit.session, query, limit=3)
+        if places:
+            text = join([results.text, plain(ctx._("Or one of these places?"))])
+            return Reply.of(text, [*results.buttons, *await place_buttons(ctx, places)])
+    return results
 
 
 async def show_profile(ctx: Ctx, candidacy_id: int) -> Reply:

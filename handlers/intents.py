@@ -45,6 +45,11 @@ SUBSCRIBE = N_(
 NAME_CHARS = 8
 #: A message of at most this many Latin words may be a name in pinyin.
 NAME_WORDS = 4
+#: A word of pinyin, decomposed: letters with tone marks ("Lìxīn") or a tone number
+#: ("li4"), joined by an apostrophe or a hyphen ("Xi'an", "Zeng-Lixin").
+_PINYIN_WORD = re.compile(
+    r"[A-Za-z][A-Za-z\u0300-\u036f]*[1-5]?(?:['’-][A-Za-z][A-Za-z\u0300-\u036f]*[1-5]?)*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +108,8 @@ def looks_like_a_name(message: str) -> bool:
     if han:
         rest = [c for c in text if not ("\u4e00" <= c <= "\u9fff") and c not in " ·•・"]
         return han <= NAME_CHARS and not rest
-    words = text.split()
-    return len(words) <= NAME_WORDS and all(w.isalpha() and w.isascii() for w in words)
+    words = unicodedata.normalize("NFKD", text).split()
+    return len(words) <= NAME_WORDS and all(_PINYIN_WORD.fullmatch(w) for w in words)
 
 
 async def answer(ctx: Ctx, intent: str) -> Replies:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from itertools import zip_longest
 
 from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,14 @@ from storage.models import (
     PlatformPointRevision,
     UpdateKind,
 )
-from storage.search_keys import bounded, hanzi_as_pinyin, query_key, typo_variants
+from storage.search_keys import (
+    QueryKey,
+    bounded,
+    hanzi_as_pinyin,
+    query_key,
+    respellings,
+    typo_variants,
+)
 from storage.types import starts_with
 
 
@@ -187,7 +195,9 @@ class Match(IntEnum):
 
     exact = 0
     prefix = 1
-    fuzzy = 2
+    #: The query is the person's given name ("立新", "lixin" for 曾立新).
+    given = 2
+    fuzzy = 3
 
 
 async def _ordered_persons(
@@ -232,7 +242,8 @@ async def _read_in_index_order(session: AsyncSession, query: Select[int]) -> lis
 
 
 async def matching_persons(session: AsyncSession, query: str, want: int) -> list[tuple[int, Match]]:
-    """Up to ``want`` person ids for ``query``: exact, then prefix, then one typo away.
+    """Up to ``want`` person ids for ``query``: exact, then prefix, then a given name alone,
+    then one typo away.
 
     Each tier is an index look-up that stops at ``want``; nothing scans a table,
     however common the name ("王", "wang").
@@ -260,16 +271,47 @@ async def matching_persons(session: AsyncSession, query: str, want: int) -> list
             await _ordered_persons(session, prefix, order=True, limit=want, in_index_order=True),
             Match.prefix,
         )
+    if len(found) < want:
+        given = and_(keys.key == wanted.key, keys.kind == wanted.given)
+        add(await _ordered_persons(session, given, order=True, limit=want), Match.given)
     if not found:
-        if KeyKind.hanzi in wanted.kinds:
-            # No such characters: try names that sound the same (王静 for 王婧).
-            variants = {hanzi_as_pinyin(wanted.key)} - {""}
-        else:
-            variants = typo_variants(wanted.key)
-        if variants:
-            fuzzy = and_(keys.key.in_(bounded(variants)), keys.kind == KeyKind.pinyin)
-            add(await _ordered_persons(session, fuzzy, order=True, limit=want), Match.fuzzy)
+        add(await _near_persons(session, wanted, want), Match.fuzzy)
     return list(found.items())[:want]
+
+
+_SOUNDS = (KeyKind.pinyin.value, KeyKind.given_pinyin.value)
+
+
+async def _near_persons(session: AsyncSession, wanted: QueryKey, want: int) -> list[int]:
+    """Persons whose name is one typo from the query, or sounds as the characters typed."""
+    keys = PersonSearchKey
+    if KeyKind.hanzi in wanted.kinds:
+        # No such characters: try names that sound the same (王静 for 王婧; 立鑫 for 立新).
+        sound = hanzi_as_pinyin(wanted.key)
+        if not sound:
+            return []
+        same = and_(keys.key == sound, keys.kind.in_(_SOUNDS))
+        return await _ordered_persons(session, same, order=True, limit=want)
+    variants = typo_variants(wanted.key)
+    if variants:
+        typo = and_(keys.key.in_(bounded(variants)), keys.kind == KeyKind.pinyin)
+        near = await _ordered_persons(session, typo, order=True, limit=want)
+        if near:
+            return near
+    # A mistyped surname or given name alone ("zneg"): names that begin with a spelling
+    # of it that reads as pinyin ("zeng"), a few such spellings, a range read each.
+    lists = [
+        await _ordered_persons(
+            session,
+            and_(starts_with(keys.key, spelling), keys.kind.in_(_SOUNDS)),
+            order=True,
+            limit=want,
+            in_index_order=True,
+        )
+        for spelling in respellings(wanted.key)
+    ]
+    # In turns, so that each spelling shows its first names on the first page.
+    return list(dict.fromkeys(p for turn in zip_longest(*lists) for p in turn if p is not None))
 
 
 async def search_candidacies(

@@ -67,6 +67,9 @@ def test_what_people_type_is_read_as_they_mean_it(message: str, intent: str | No
         ("立新", True),
         ("zeng lixin", True),
         ("zlx", True),
+        ("Zēng Lìxīn", True),  # tone marks, as pinyin is printed
+        ("zeng1 li4 xin1", True),  # tone numbers, as some type it
+        ("Xi'an", True),
         ("杭州市西湖区", True),
         ("🙂", False),
         ("这个机器人到底是干什么用的呢", False),

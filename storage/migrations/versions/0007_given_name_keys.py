@@ -1,0 +1,87 @@
+"""name search: keys for a given name alone, filled in for every person
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06 02:30:00
+
+"立新" or "lixin" alone now finds 曾立新: each person gets a ``given_hanzi`` and a
+``given_pinyin`` key (storage.search_keys.given_name_keys), here for the persons already
+stored; imports and the demo data write them from now on.
+"""
+
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.search_keys import given_name_keys, simplified
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CHECK = "ck_person_search_keys_kind_allowed"
+BEFORE = "kind IN ('hanzi', 'pinyin', 'initials')"
+AFTER = "kind IN ('hanzi', 'pinyin', 'initials', 'given_hanzi', 'given_pinyin')"
+#: Persons read, keyed and written at a time: memory stays flat however many there are.
+BATCH = 20_000
+
+persons = sa.table(
+    "persons", sa.column("id", sa.Integer), sa.column("name"), sa.column("aliases", sa.JSON)
+)
+keys = sa.table(
+    "person_search_keys",
+    sa.column("person_id", sa.Integer),
+    sa.column("kind", sa.String),
+    sa.column("key", sa.String),
+)
+
+
+def _check(condition: str) -> None:
+    with op.batch_alter_table("person_search_keys") as batch:
+        batch.drop_constraint(op.f(CHECK), type_="check")
+        batch.create_check_constraint(op.f(CHECK), condition)
+
+
+@lru_cache(maxsize=100_000)
+def _given(name: str) -> tuple[tuple[str, str], ...]:
+    """(kind, key) of a spelling's given name; names repeat, so each is keyed once."""
+    return tuple(
+        sorted((key.kind.value, key.key) for key in given_name_keys(simplified(name.strip())))
+    )
+
+
+def _rows(batch: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    for person_id, name, aliases in batch:
+        seen: set[tuple[str, str]] = set()
+        for spelling in (name, *(aliases or ())):
+            seen.update(_given(spelling))
+        for kind, key in sorted(seen):
+            yield {"person_id": person_id, "kind": kind, "key": key}
+
+
+def upgrade() -> None:
+    _check(AFTER)
+    connection = op.get_bind()
+    last = 0
+    while True:
+        batch = connection.execute(
+            sa.select(persons.c.id, persons.c.name, persons.c.aliases)
+            .where(persons.c.id > last)
+            .order_by(persons.c.id)
+            .limit(BATCH)
+        ).all()
+        if not batch:
+            break
+        rows = list(_rows(batch))
+        if rows:
+            connection.execute(sa.insert(keys), rows)
+        last = batch[-1][0]
+
+
+def downgrade() -> None:
+    op.execute(keys.delete().where(keys.c.kind.in_(["given_hanzi", "given_pinyin"])))
+    _check(BEFORE)
