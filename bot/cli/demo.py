@@ -80,6 +80,10 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             # One person at a local terminal (or a pasted script) floods no one.
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         clock = _morning_of(args.today) if args.today else None
+        if not args.db:
+            from bot.cli.demo_cache import fresh_database
+
+            await fresh_database(Path(scratch) / "demo.sqlite")
         app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
