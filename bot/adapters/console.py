@@ -29,6 +29,7 @@ class ConsoleAdapter(Adapter):
         user_id: str = "1",
         language: str | None = None,
         prompt: bool = False,
+        echo: bool = False,
     ) -> None:
         self._stdin = stdin
         self._stdout = stdout
@@ -36,6 +37,8 @@ class ConsoleAdapter(Adapter):
         self._sender = SenderRef(self.platform, user_id)
         self._language = language
         self._prompt = prompt
+        #: Write each line read, after "> ", so that piped input reads as a transcript.
+        self._echo = echo
         self._options: tuple[Button, ...] = ()
         self._stopping = False
 
@@ -50,6 +53,8 @@ class ConsoleAdapter(Adapter):
             line = raw.rstrip(b"\r\n")
             if not line.strip():
                 continue
+            if self._echo:
+                self._write("> " + line.decode("utf-8", errors="replace") + "\n")
             await sink(self._event(line))
 
     async def stop(self) -> None:

@@ -36,6 +36,11 @@ def register(commands: Any) -> None:
         "--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
         help="pretend it is this day, 09:30 in China: dates, deadlines and reminders follow",
     )  # fmt: skip
+    demo.add_argument(
+        "--echo",
+        action="store_true",
+        help="write each line read, after '> ', as a transcript of piped input",
+    )
     demo.set_defaults(run=demo_command)
 
 
@@ -48,6 +53,15 @@ def demo_key(url: str, settings: Settings, explicit: bool) -> bytes:
         if make_url(url).get_backend_name() == "sqlite" and database:
             settings = settings.model_copy(update={"identity_key_file": Path(database + ".key")})
     return load_identity_key(settings)
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """A SQLite database ``--db`` names that does not exist yet, in a directory that does."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return path if not path.exists() and path.parent.is_dir() else None
 
 
 def _morning_of(day: date) -> Callable[[], datetime]:
@@ -80,10 +94,12 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             # One person at a local terminal (or a pasted script) floods no one.
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         clock = _morning_of(args.today) if args.today else None
-        if not args.db:
-            from bot.cli.demo_cache import fresh_database
+        from bot.cli.demo_cache import fresh_database
 
+        if not args.db:
             await fresh_database(Path(scratch) / "demo.sqlite")
+        elif (new := _new_sqlite_file(url)) is not None:
+            await fresh_database(new)
         app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
         purging = PurgeSchedule(app.engine, settings)
         await purging.start()
@@ -111,6 +127,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                 user_id=args.user,
                 language=LANG_HINTS.get(args.lang or ""),
                 prompt=interactive,
+                echo=args.echo and not interactive,
             )
             # Alerts and announcements reach this terminal as they would a chat; so do
             # the reminders due on the demo's day.
