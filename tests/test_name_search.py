@@ -96,10 +96,11 @@ async def test_a_mistyped_place_is_still_offered_beside_names(
     assert "area:330106" in payloads(replies)
 
 
-async def test_a_place_name_still_offers_the_place(chat: MemoryAdapter) -> None:
-    replies = await chat.say("xihu", language=EN)
-    assert "Did you mean one of these places?" in texts(replies)
-    assert "area:330106" in payloads(replies)
+@pytest.mark.parametrize("language", [EN, ZH])
+async def test_a_place_name_in_pinyin_shows_the_place(chat: MemoryAdapter, language: str) -> None:
+    text = texts(await chat.say("xihu", language=language))
+    assert "浙江省 › 杭州市 › 西湖区" in text
+    assert not any(miss in text for miss in NOT_FOUND)
 
 
 async def test_surnames_come_before_given_names(engine: AsyncEngine) -> None:
