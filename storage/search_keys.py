@@ -5,8 +5,8 @@ A name gets keys of five kinds:
 - ``pinyin``: toneless full pinyin without spaces, once per reading of the
   surname ("zenglixin", "cenglixin") and with ü typed both as v and as u;
 - ``initials``: the first letter of each syllable ("zlx", "clx");
-- ``given_hanzi`` and ``given_pinyin``: the given name alone ("立新", "lixin"), for
-  people who know a candidate by it.
+- ``given_hanzi`` and ``given_pinyin``: the given name alone, for people who know a
+  candidate by it, marked with GIVEN_MARK ("=立新", "=lixin").
 
 A query is normalised the same way (``query_key``), so "Zēng Lìxīn",
 "zeng lixin", "zenglixin" and "zlx" all meet the keys of 曾立新.
@@ -192,14 +192,26 @@ def name_keys(name: str, aliases: tuple[str, ...] | list[str] = ()) -> set[Searc
     return keys
 
 
+#: Begins every given-name key. No query key holds it (they are letters or characters),
+#: and it sorts before both, so that given names lie in the index apart from whole
+#: names: a prefix read of "伟" or "wei" (a surname) does not wade through the
+#: thousands of given names 伟华, 伟明 … that a kind filter would have to skip.
+GIVEN_MARK = "="
+
+
+def given_key(key: str) -> str:
+    """A query key as a given-name key is stored ("lixin" -> "=lixin")."""
+    return GIVEN_MARK + key
+
+
 def given_name_keys(simple: str) -> set[SearchKey]:
     """The keys of a name's given name alone (``simple`` in Simplified characters)."""
     given = split_name(simple)[1]
     if not given:
         return set()
     read = _NOT_LATIN.sub("", "".join(strip_tones(_char_reading(c)) for c in given))
-    keys = {SearchKey(KeyKind.given_pinyin, key) for key in _u_variants(read) if key}
-    return keys | {SearchKey(KeyKind.given_hanzi, given)}
+    keys = {SearchKey(KeyKind.given_pinyin, given_key(key)) for key in _u_variants(read) if key}
+    return keys | {SearchKey(KeyKind.given_hanzi, given_key(given))}
 
 
 @dataclass(frozen=True, slots=True)

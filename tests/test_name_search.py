@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter
+from bot.app import App
 from storage.candidates import search_candidacies
 from storage.dataset import load_dataset
 from storage.unit import unit_factory
@@ -83,17 +84,49 @@ async def test_given_name_homophones_are_suggested(chat: MemoryAdapter) -> None:
     assert "No candidate is called “立鑫”. Did you mean:" in text and "曾立新" in text
 
 
+def _district_of(*names: str) -> dict[str, object]:
+    """A dataset: one more district (in 滨江区), with candidates of these names."""
+    candidates = [
+        {"key": f"p{i}", "name": name, "stage": "official", "nomination": "party",
+         "nominators": None}
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+    district = {"key": "d", "number": 1, "name": "第1选区", "seats": 1, "areas": [],
+                "candidates": candidates}  # fmt: skip
+    return {
+        "areas": [{"code": "330108", "name": "滨江区", "level": "county", "parent": None}],
+        "elections": [
+            {"key": "e", "area": "330108", "level": "county", "election_day": None,
+             "status": "expected", "source": "test", "updated": "2026-11-01",
+             "districts": [district]}
+        ],
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("language", "offer"),
     [(EN, "Or one of these places?"), (ZH, "或者，你要找的是这些地方吗？")],
 )
-async def test_a_mistyped_place_is_still_offered_beside_names(
-    chat: MemoryAdapter, language: str, offer: str
+async def test_a_mistyped_place_is_offered_beside_names(
+    app: App, chat: MemoryAdapter, language: str, offer: str
 ) -> None:
-    # "xhiu" mends to xiu (李秀梅) and to xihu (西湖区): offer the person and the place.
+    # "xhiu" mends to xihu: the given name of 林西湖, and 西湖区 (a place): offer both.
+    async with unit_factory(app.engine)() as unit:
+        await load_dataset(unit.session, _district_of("林西湖"))
     replies = await chat.say("xhiu", language=language)
     assert offer in texts(replies)
-    assert "area:330106" in payloads(replies)
+    assert "林西湖" in labels(replies)[0] and "area:330106" in payloads(replies)
+
+
+@pytest.mark.parametrize(
+    ("language", "offer"),
+    [(EN, "Did you mean one of these places?"), (ZH, "你要找的是不是这些地方？")],
+)
+async def test_a_mistyped_place_alone_is_offered(
+    chat: MemoryAdapter, language: str, offer: str
+) -> None:
+    text = texts(replies := await chat.say("xhiu", language=language))
+    assert text == offer and "area:330106" in payloads(replies)
 
 
 @pytest.mark.parametrize("language", [EN, ZH])
@@ -105,30 +138,8 @@ async def test_a_place_name_in_pinyin_shows_the_place(chat: MemoryAdapter, langu
 
 async def test_surnames_come_before_given_names(engine: AsyncEngine) -> None:
     """ "li" is first a surname (李明), then a given name (王丽): prefix before given."""
-    candidates = [
-        {"key": key, "name": name, "stage": "official", "nomination": "party", "nominators": None}
-        for key, name in (("p1", "王丽"), ("p2", "李明"), ("p3", "张力"))
-    ]
-    dataset = {
-        "areas": [{"code": "330108", "name": "滨江区", "level": "county", "parent": None}],
-        "elections": [
-            {
-                "key": "e",
-                "area": "330108",
-                "level": "county",
-                "election_day": None,
-                "status": "expected",
-                "source": "test",
-                "updated": "2026-11-01",
-                "districts": [
-                    {"key": "d", "number": 1, "name": "第1选区", "seats": 1, "areas": [],
-                     "candidates": candidates}
-                ],
-            }
-        ],
-    }  # fmt: skip
     async with unit_factory(engine)() as unit:
-        await load_dataset(unit.session, dataset)
+        await load_dataset(unit.session, _district_of("王丽", "李明", "张力"))
         page = await search_candidacies(unit.session, "li")
     assert [item.name for item in page.items] == ["李明", "王丽", "张力"]
     assert not page.fuzzy
