@@ -206,12 +206,17 @@ def given_key(key: str) -> str:
 
 def given_name_keys(simple: str) -> set[SearchKey]:
     """The keys of a name's given name alone (``simple`` in Simplified characters)."""
-    given = split_name(simple)[1]
+    return set(_given_keys(split_name(simple)[1]))
+
+
+@lru_cache(maxsize=65536)
+def _given_keys(given: str) -> frozenset[SearchKey]:
+    """(Given names repeat far more than whole names: each is read once.)"""
     if not given:
-        return set()
+        return frozenset()
     read = _NOT_LATIN.sub("", "".join(strip_tones(_char_reading(c)) for c in given))
     keys = {SearchKey(KeyKind.given_pinyin, given_key(key)) for key in _u_variants(read) if key}
-    return keys | {SearchKey(KeyKind.given_hanzi, given_key(given))}
+    return frozenset(keys | {SearchKey(KeyKind.given_hanzi, given_key(given))})
 
 
 @dataclass(frozen=True, slots=True)

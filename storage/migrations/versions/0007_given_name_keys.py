@@ -47,19 +47,23 @@ def _check(condition: str) -> None:
         batch.create_check_constraint(op.f(CHECK), condition)
 
 
-@lru_cache(maxsize=100_000)
-def _given(name: str) -> tuple[tuple[str, str], ...]:
-    """(kind, key) of a spelling's given name; names repeat, so each is keyed once."""
-    return tuple(
-        sorted((key.kind.value, key.key) for key in given_name_keys(simplified(name.strip())))
-    )
+@lru_cache(maxsize=65536)
+def _stays(char: str) -> bool:
+    return simplified(char) == char
+
+
+def _simple(name: str) -> str:
+    """Names are stored in Simplified characters already; folding each again would
+    cost more than the rest of the migration."""
+    name = name.strip()
+    return name if all(map(_stays, name)) else simplified(name)
 
 
 def _rows(batch: Sequence[Any]) -> Iterator[dict[str, Any]]:
     for person_id, name, aliases in batch:
         seen: set[tuple[str, str]] = set()
         for spelling in (name, *(aliases or ())):
-            seen.update(_given(spelling))
+            seen.update((key.kind.value, key.key) for key in given_name_keys(_simple(spelling)))
         for kind, key in sorted(seen):
             yield {"person_id": person_id, "kind": kind, "key": key}
 
