@@ -23,7 +23,7 @@ from benchmarks.names import GIVEN, NameMaker
 from storage.candidates import search_candidacies
 from storage.db import make_engine
 from storage.models import KeyKind, Person
-from storage.search_keys import name_keys, strip_tones
+from storage.search_keys import name_keys, split_name, strip_tones
 
 KINDS = (
     "pinyin",
@@ -34,6 +34,9 @@ KINDS = (
     "surname",
     "misspelt",
     "absent",
+    "given",
+    "given_pinyin",
+    "surname_swapped",
 )
 
 
@@ -52,6 +55,15 @@ def _misspell(rng: random.Random, text: str) -> str:
     return text[:i] + text[i + 1 :]
 
 
+def _swap(rng: random.Random, text: str) -> str:
+    """Two neighbouring letters swapped ("wang" -> "wnag"), where they differ."""
+    places = [i for i in range(len(text) - 1) if text[i] != text[i + 1]]
+    if not places:
+        return text
+    i = rng.choice(places)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
 def queries(
     rng: random.Random, people: list[tuple[str, str]], per_kind: int
 ) -> list[tuple[str, str]]:
@@ -68,6 +80,11 @@ def queries(
         "absent": lambda name, pinyin: rng.choice(
             ["鱻" + rng.choice(GIVEN) + "龘", "xqzv" + _plain(pinyin)[:3], "喆" * 3]
         ),
+        # A given name alone, in characters or pinyin (one-character given names included).
+        "given": lambda name, pinyin: split_name(name)[1] or name,
+        "given_pinyin": lambda name, pinyin: _plain("".join(pinyin.split()[1:])) or pinyin,
+        # A surname alone with two letters swapped ("wnag"); short ones are left as typed.
+        "surname_swapped": lambda name, pinyin: _swap(rng, _plain(pinyin.split()[0])),
     }
     out = []
     for kind in KINDS:

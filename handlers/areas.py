@@ -229,7 +229,8 @@ async def show_area(ctx: Ctx, code: str, offset: int = 0) -> Reply:
     area = chain[-1]
     remember_area(ctx, area.code)
     path = " › ".join(a.name for a in chain if not a.placeholder)
-    lines: list[Text] = [bold(area.name), plain(path)]
+    # A province is its own path: its name once.
+    lines: list[Text] = [bold(area.name)] + ([plain(path)] if path != area.name else [])
     buttons: list[list[Button]] = []
     elections = await elections_in_area(session, area.code, area.level)
     upcoming, recent, _ = voters_elections(elections, area, policy(ctx).today())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.markup import Text, TextLike, bold, fmt, italic, join, link, plain
 from bot.core.replies import Button, Reply
-from handlers.areas import place_buttons
+from handlers.areas import find_area, place_buttons
 from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
 from handlers.labels import (
     ELECTION_STATUSES,
@@ -15,10 +15,11 @@ from handlers.labels import (
     long_date,
     untranslated,
 )
+from handlers.names import looks_like_a_person
 from handlers.policy import QUIET_NOTE, policy
 from handlers.sources import describe, notice_button
 from handlers.start import DEMO_NOTICE, DESCRIPTIONS
-from storage.areas import search_areas
+from storage.areas import names_a_place, search_areas
 from storage.candidates import (
     CandidacySummary,
     Profile,
@@ -208,25 +209,36 @@ def no_match(ctx: Ctx, query: str) -> Reply:
 
 
 async def search(ctx: Ctx, query: str, offset: int = 0) -> Reply:
+    """Candidates by name, for what was asked as a name: nothing found is said so."""
+    return await find(ctx, query, offset) or no_match(ctx, query)
+
+
+async def find(ctx: Ctx, query: str, offset: int = 0) -> Reply | None:
+    """Candidates called ``query``, or near it, or the places it names; None when
+    nothing comes near."""
     page = await search_candidacies(ctx.unit.session, query, limit=PAGE_SIZE, offset=offset)
     if not page.items:
         places = await search_areas(ctx.unit.session, query, limit=4)
-        if places:
-            return Reply.of(
-                join(
-                    [
-                        fmt(ctx._("I found no candidate called “{query}”."), query=query),
-                        plain(ctx._("Did you mean one of these places?")),
-                    ]
-                ),
-                await place_buttons(ctx, places),
-            )
-        return no_match(ctx, query)
+        if not places:
+            return None
+        if names_a_place(query, places):
+            return await find_area(ctx, query)
+        lines = [plain(ctx._("Did you mean one of these places?"))]
+        if looks_like_a_person(query):
+            lines.insert(0, fmt(ctx._("I found no candidate called “{query}”."), query=query))
+        return Reply.of(join(lines), await place_buttons(ctx, places))
     if offset == 0 and len(page.items) == 1 and not page.has_more and not page.fuzzy:
         return await show_profile(ctx, page.items[0].id)
     # Remember the query for the paging buttons: it would not fit in 64 bytes of payload.
     ctx.state = ctx.state.at(None, query=query)
-    return render_results(ctx, query, page, offset)
+    results = render_results(ctx, query, page, offset)
+    if page.fuzzy and offset == 0:
+        # A guess at a name may be a mistyped place ("xhiu" for 西湖): offer both.
+        places = await search_areas(ctx.unit.session, query, limit=3)
+        if places:
+            text = join([results.text, plain(ctx._("Or one of these places?"))])
+            return Reply.of(text, [*results.buttons, *await place_buttons(ctx, places)])
+    return results
 
 
 async def show_profile(ctx: Ctx, candidacy_id: int) -> Reply:

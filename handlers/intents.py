@@ -22,12 +22,15 @@ from bot.core.markup import join, plain
 from bot.core.replies import Button, Reply
 from handlers import candidates, compare, elections, now, reports, rights, start
 from handlers.base import Ctx, message_text, new_router
+from handlers.names import looks_like_a_person
 
 router = new_router()
 
 NOT_UNDERSTOOD = N_("I did not understand that, sorry. Here is what I can do:")
 THANKS = N_("You are welcome. Write to me whenever you need to.")
 GREETING = N_("Hello! Type a candidate's name, or choose below.")
+OKAY = N_("All right. Type a candidate's name whenever you like, or choose below.")
+GOODBYE = N_("Goodbye! Write to me whenever you need to.")
 WHERE = N_(
     "Your electoral district depends on where you are registered to vote: your township "
     "or street office. Find it step by step, or type its name."
@@ -45,6 +48,11 @@ SUBSCRIBE = N_(
 NAME_CHARS = 8
 #: A message of at most this many Latin words may be a name in pinyin.
 NAME_WORDS = 4
+#: A word of pinyin, decomposed: letters with tone marks ("Lìxīn") or a tone number
+#: ("li4"), joined by an apostrophe or a hyphen ("Xi'an", "Zeng-Lixin").
+_PINYIN_WORD = re.compile(
+    r"[A-Za-z][A-Za-z\u0300-\u036f]*[1-5]?(?:['’-][A-Za-z][A-Za-z\u0300-\u036f]*[1-5]?)*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +111,8 @@ def looks_like_a_name(message: str) -> bool:
     if han:
         rest = [c for c in text if not ("\u4e00" <= c <= "\u9fff") and c not in " ·•・"]
         return han <= NAME_CHARS and not rest
-    words = text.split()
-    return len(words) <= NAME_WORDS and all(w.isalpha() and w.isascii() for w in words)
+    words = unicodedata.normalize("NFKD", text).split()
+    return len(words) <= NAME_WORDS and all(_PINYIN_WORD.fullmatch(w) for w in words)
 
 
 async def answer(ctx: Ctx, intent: str) -> Replies:
@@ -112,6 +120,10 @@ async def answer(ctx: Ctx, intent: str) -> Replies:
         return Reply.of(ctx._(GREETING), start.menu(ctx))
     if intent == "thanks":
         return Reply.of(ctx._(THANKS))
+    if intent == "okay":
+        return Reply.of(ctx._(OKAY), start.menu(ctx))
+    if intent == "goodbye":
+        return Reply.of(ctx._(GOODBYE))
     if intent == "where":
         return Reply.of(ctx._(WHERE), [[Button(ctx._("Find my district"), "menu:area")]])
     if intent == "when":
@@ -143,5 +155,9 @@ async def free_text(ctx: Ctx) -> Replies:
     if intent is not None:
         return await answer(ctx, intent)
     if looks_like_a_name(text):
-        return await candidates.search(ctx, text)
+        found = await candidates.find(ctx, text)
+        if found is not None:
+            return found
+        if looks_like_a_person(text):
+            return candidates.no_match(ctx, text)
     return await not_understood(ctx)

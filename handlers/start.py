@@ -168,6 +168,7 @@ async def menu_action(ctx: Ctx) -> Replies:
     if choice == "search":
         return candidates.ask_for_name(ctx)
     if choice == "area":
+        ctx.state = ctx.state.at(areas.ASK_AREA)  # a typed name answers it, as after /area
         return await areas.list_children(ctx, None)
     if choice == "elections":
         return await elections.elections_reply(ctx, None)

@@ -29,8 +29,8 @@ from storage.updates import SentView, propose_revision, propose_update, sent
 
 router = new_router()
 
-TOPIC, POINT, EVENT_DAY, EVENT_PLACE, EVENT_TEXT, STATEMENT, LINK = (
-    "update.topic", "update.point", "update.event_day", "update.event_place",
+KIND, TOPIC, POINT, EVENT_DAY, EVENT_PLACE, EVENT_TEXT, STATEMENT, LINK = (
+    "update.kind", "update.topic", "update.point", "update.event_day", "update.event_place",
     "update.event_text", "update.statement", "update.link",
 )  # fmt: skip
 KINDS: dict[str, str] = {
@@ -40,6 +40,7 @@ KINDS: dict[str, str] = {
     UpdateKind.link: N_("A public link"),
     UpdateKind.withdrawal: N_("Withdraw from the election"),
 }
+CHOOSE = N_("Please choose one of the buttons below, or /cancel.")
 ONLY_CANDIDATES = N_("Only a verified candidate's own account can do this: see /claim.")
 _URL = re.compile(r"^https?://[^\s<>\"']{3,2000}$")
 
@@ -82,8 +83,21 @@ async def update_command(ctx: Ctx) -> Reply:
     refusal = await own_candidacy(ctx)
     if isinstance(refusal, Reply):
         return refusal
+    return kinds_menu(ctx)
+
+
+def kinds_menu(ctx: Ctx, hint: bool = False) -> Reply:
+    ctx.state = ctx.state.at(KIND)
     rows = [[Button(ctx._(text), f"upd:{kind}")] for kind, text in KINDS.items()]
-    return Reply.of(ctx._("What do you want to publish?"), rows)
+    question = plain(ctx._("What do you want to publish?"))
+    return Reply.of(join([plain(ctx._(CHOOSE)), question]) if hint else question, rows)
+
+
+@router.step(KIND)
+async def kind_typed(ctx: Ctx) -> Reply:
+    """Text where a kind was asked for: ask again, rather than search it as a name."""
+    refusal = await own_candidacy(ctx)
+    return refusal if isinstance(refusal, Reply) else kinds_menu(ctx, hint=True)
 
 
 @router.action("upd")
@@ -106,6 +120,7 @@ async def kind_chosen(ctx: Ctx) -> Reply:
         ctx.state = ctx.state.at(LINK)
         return Reply.of(ctx._("Send the link (starting with https://)."))
     if kind == UpdateKind.withdrawal:
+        ctx.state = ctx.state.at(None)
         return Reply.of(
             ctx._("Do you really withdraw from the election? Moderators will confirm it."),
             [[Button(ctx._("Yes, I withdraw"), "updw:yes"),

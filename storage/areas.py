@@ -106,6 +106,23 @@ def area_keys(name: str) -> set[SearchKey]:
     return keys
 
 
+def names_a_place(query: str, places: Iterable[AreaView]) -> bool:
+    """Whether ``query`` is meant as a place: one of ``places`` by its whole or bare name,
+    in characters or pinyin (西湖区, 西湖, xihu), or characters that end as a place's name
+    does (杭州市西湖区, 三墩镇)."""
+    wanted = query_key(query)
+    if wanted is None:
+        return False
+    if KeyKind.hanzi in wanted.kinds and bare_name(wanted.key) != wanted.key:
+        return True
+    for place in places:
+        simple = simplified(place.name)
+        keys = {k.key for k in area_keys(simple) if k.kind != KeyKind.initials}
+        if wanted.key in keys | {bare_name(simple)}:
+            return True
+    return False
+
+
 async def add_areas(
     session: AsyncSession,
     areas: Iterable[AreaView],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from itertools import zip_longest
 
 from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +29,15 @@ from storage.models import (
     UpdateKind,
 )
 from storage.notices import photo_sha
-from storage.search_keys import bounded, hanzi_as_pinyin, query_key, typo_variants
+from storage.search_keys import (
+    QueryKey,
+    bounded,
+    given_key,
+    hanzi_as_pinyin,
+    query_key,
+    respellings,
+    typo_variants,
+)
 from storage.types import starts_with
 
 
@@ -196,7 +207,9 @@ class Match(IntEnum):
 
     exact = 0
     prefix = 1
-    fuzzy = 2
+    #: The query is the person's given name ("立新", "lixin" for 曾立新).
+    given = 2
+    fuzzy = 3
 
 
 async def _ordered_persons(
@@ -212,8 +225,9 @@ async def _ordered_persons(
         query = query.order_by(PersonSearchKey.key, PersonSearchKey.person_id)
     # A person has a handful of keys, so fetch a few rows per wanted person.
     query = query.limit(limit * 4)
-    if in_index_order and session.get_bind().dialect.name == "postgresql":
-        rows = await _read_in_index_order(session, query)
+    if in_index_order:
+        async with _in_index_order(session):
+            rows = list(await session.scalars(query))
     else:
         rows = list(await session.scalars(query))
     return list(dict.fromkeys(rows))
@@ -225,23 +239,27 @@ _BITMAP_OFF = text(
 _BITMAP_BACK = text("SELECT set_config('enable_bitmapscan', :before, true)")
 
 
-async def _read_in_index_order(session: AsyncSession, query: Select[int]) -> list[int]:
-    """A key range read in index order, stopping at the limit, however many keys the range
+@asynccontextmanager
+async def _in_index_order(session: AsyncSession) -> AsyncIterator[None]:
+    """Key ranges read in index order, stopping at the limit, however many keys a range
     holds. At national scale, in two of three runs, 1-2 % of the searches for a common
     surname took about 650 ms on PostgreSQL: the cost of reading and sorting the whole
     range, as a bitmap scan does. The planner's choice rests on its estimate of how many
     keys a range of one or two characters holds, which comes from ANALYZE's random sample
-    and is coarse. Without bitmap scans, for this one statement, the ordered index scan
-    is the only cheap plan left (docs/BENCHMARKS.md)."""
+    and is coarse. Without bitmap scans, for these statements, the ordered index scan is
+    the only cheap plan left (docs/BENCHMARKS.md). SQLite reads ranges in order anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
     before = (await session.execute(_BITMAP_OFF)).scalar_one()
-    rows = list(await session.scalars(query))
-    # (Were the query to fail, the transaction's rollback would restore the setting.)
+    yield
+    # (Were a statement to fail, the transaction's rollback would restore the setting.)
     await session.execute(_BITMAP_BACK, {"before": before})
-    return rows
 
 
 async def matching_persons(session: AsyncSession, query: str, want: int) -> list[tuple[int, Match]]:
-    """Up to ``want`` person ids for ``query``: exact, then prefix, then one typo away.
+    """Up to ``want`` person ids for ``query``: exact, then prefix, then a given name alone,
+    then one typo away.
 
     Each tier is an index look-up that stops at ``want``; nothing scans a table,
     however common the name ("王", "wang").
@@ -269,16 +287,51 @@ async def matching_persons(session: AsyncSession, query: str, want: int) -> list
             await _ordered_persons(session, prefix, order=True, limit=want, in_index_order=True),
             Match.prefix,
         )
+    if len(found) < want:
+        given = and_(keys.key == given_key(wanted.key), keys.kind == wanted.given)
+        add(await _ordered_persons(session, given, order=True, limit=want), Match.given)
     if not found:
-        if KeyKind.hanzi in wanted.kinds:
-            # No such characters: try names that sound the same (王静 for 王婧).
-            variants = {hanzi_as_pinyin(wanted.key)} - {""}
-        else:
-            variants = typo_variants(wanted.key)
-        if variants:
-            fuzzy = and_(keys.key.in_(bounded(variants)), keys.kind == KeyKind.pinyin)
-            add(await _ordered_persons(session, fuzzy, order=True, limit=want), Match.fuzzy)
+        add(await _near_persons(session, wanted, want), Match.fuzzy)
     return list(found.items())[:want]
+
+
+async def _named(session: AsyncSession, sound: str, want: int) -> list[int]:
+    """Persons whose whole name, then whose given name alone, reads ``sound``."""
+    keys = PersonSearchKey
+    whole = and_(keys.key == sound, keys.kind == KeyKind.pinyin)
+    given = and_(keys.key == given_key(sound), keys.kind == KeyKind.given_pinyin)
+    found = await _ordered_persons(session, whole, order=True, limit=want)
+    found += await _ordered_persons(session, given, order=True, limit=want)
+    return list(dict.fromkeys(found))
+
+
+async def _near_persons(session: AsyncSession, wanted: QueryKey, want: int) -> list[int]:
+    """Persons whose name is one typo from the query, or sounds as the characters typed."""
+    keys = PersonSearchKey
+    if KeyKind.hanzi in wanted.kinds:
+        # No such characters: try names that sound the same (王静 for 王婧; 立鑫 for 立新).
+        sound = hanzi_as_pinyin(wanted.key)
+        return await _named(session, sound, want) if sound else []
+    variants = typo_variants(wanted.key)
+    if variants:
+        typo = and_(keys.key.in_(bounded(variants)), keys.kind == KeyKind.pinyin)
+        near = await _ordered_persons(session, typo, order=True, limit=want)
+        if near:
+            return near
+    # A mistyped surname or given name alone ("zneg", "lxiin"): the names that begin
+    # with a spelling one typo away that reads as pinyin ("zeng"), and the given names
+    # that are one ("lixin"); a few such spellings, a range read and a look-up each.
+    lists = []
+    spellings = respellings(wanted.key)
+    async with _in_index_order(session):
+        for spelling in spellings:
+            begins = and_(starts_with(keys.key, spelling), keys.kind == KeyKind.pinyin)
+            lists.append(await _ordered_persons(session, begins, order=True, limit=want))
+    for spelling, found in zip(spellings, lists, strict=True):
+        given = and_(keys.key == given_key(spelling), keys.kind == KeyKind.given_pinyin)
+        found += await _ordered_persons(session, given, order=True, limit=want)
+    # In turns, so that each spelling shows its first names on the first page.
+    return list(dict.fromkeys(p for turn in zip_longest(*lists) for p in turn if p is not None))
 
 
 async def search_candidacies(

@@ -42,7 +42,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _one_of(column: str, values: type[StrEnum], name: str | None = None) -> CheckConstraint:
+def _one_of(
+    column: str, values: type[StrEnum] | tuple[StrEnum, ...], name: str | None = None
+) -> CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name or f"{column}_allowed")
 
@@ -161,6 +163,13 @@ class KeyKind(StrEnum):
     hanzi = "hanzi"
     pinyin = "pinyin"
     initials = "initials"
+    #: A person's given name alone, so that "立新" or "lixin" finds 曾立新 (migration 0007).
+    given_hanzi = "given_hanzi"
+    given_pinyin = "given_pinyin"
+
+
+#: The kinds a place's name has: a place has no given name.
+AREA_KEY_KINDS = (KeyKind.hanzi, KeyKind.pinyin, KeyKind.initials)
 
 
 # Places and elections ------------------------------------------------------
@@ -183,7 +192,7 @@ class AreaSearchKey(Base):
 
     __tablename__ = "area_search_keys"
     __table_args__ = (
-        _one_of("kind", KeyKind),
+        _one_of("kind", AREA_KEY_KINDS),
         Index("ix_area_search_keys_key", "key"),
         UniqueConstraint("area_code", "kind", "key", name="uq_area_search_keys_entry"),
     )

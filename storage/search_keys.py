@@ -1,10 +1,12 @@
 """Search keys for personal names: computed once when a name is written, then indexed.
 
-A name gets keys of three kinds:
+A name gets keys of five kinds:
 - ``hanzi``: the name (and each alias) in Simplified characters;
 - ``pinyin``: toneless full pinyin without spaces, once per reading of the
   surname ("zenglixin", "cenglixin") and with ü typed both as v and as u;
-- ``initials``: the first letter of each syllable ("zlx", "clx").
+- ``initials``: the first letter of each syllable ("zlx", "clx");
+- ``given_hanzi`` and ``given_pinyin``: the given name alone, for people who know a
+  candidate by it, marked with GIVEN_MARK ("=立新", "=lixin").
 
 A query is normalised the same way (``query_key``), so "Zēng Lìxīn",
 "zeng lixin", "zenglixin" and "zlx" all meet the keys of 曾立新.
@@ -22,6 +24,7 @@ from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin
 
 from storage.models import KeyKind
+from storage.pinyin_syllables import Readings, syllable_count
 
 #: Surnames whose reading as a surname differs from a character's everyday
 #: reading, or that users type in more than one way. The first reading is the
@@ -185,13 +188,46 @@ def name_keys(name: str, aliases: tuple[str, ...] | list[str] = ()) -> set[Searc
             for full in _u_variants("".join(syllables)):
                 keys.add(SearchKey(KeyKind.pinyin, _NOT_LATIN.sub("", full)))
             keys.add(SearchKey(KeyKind.initials, "".join(s[:1] for s in syllables)))
+        keys |= given_name_keys(simple)
     return keys
+
+
+#: Begins every given-name key. No query key holds it (they are letters or characters),
+#: and it sorts before both, so that given names lie in the index apart from whole
+#: names: a prefix read of "伟" or "wei" (a surname) does not wade through the
+#: thousands of given names 伟华, 伟明 … that a kind filter would have to skip.
+GIVEN_MARK = "="
+
+
+def given_key(key: str) -> str:
+    """A query key as a given-name key is stored ("lixin" -> "=lixin")."""
+    return GIVEN_MARK + key
+
+
+def given_name_keys(simple: str) -> set[SearchKey]:
+    """The keys of a name's given name alone (``simple`` in Simplified characters)."""
+    return set(_given_keys(split_name(simple)[1]))
+
+
+@lru_cache(maxsize=65536)
+def _given_keys(given: str) -> frozenset[SearchKey]:
+    """(Given names repeat far more than whole names: each is read once.)"""
+    if not given:
+        return frozenset()
+    read = _NOT_LATIN.sub("", "".join(strip_tones(_char_reading(c)) for c in given))
+    keys = {SearchKey(KeyKind.given_pinyin, given_key(key)) for key in _u_variants(read) if key}
+    return frozenset(keys | {SearchKey(KeyKind.given_hanzi, given_key(given))})
 
 
 @dataclass(frozen=True, slots=True)
 class QueryKey:
     kinds: tuple[KeyKind, ...]
     key: str
+
+    @property
+    def given(self) -> KeyKind:
+        """The kind of given-name key this query may also be."""
+        return KeyKind.given_hanzi if KeyKind.hanzi in self.kinds else KeyKind.given_pinyin
 
 
 #: A query key is cut to this many characters, because the work a query causes
@@ -236,24 +272,66 @@ def bounded(keys: Iterable[str]) -> list[str]:
     return sorted(keys)[:MAX_KEYS_PER_QUERY]
 
 
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    """``key[start:stop]`` written otherwise: the spelling ``variant``."""
+
+    kind: int
+    start: int
+    stop: int
+    variant: str
+
+
+def _edits(key: str) -> list[_Edit]:
+    """Spellings one typo away from ``key``, by kind of typo, likeliest first: two
+    letters swapped, a dialect merger, a letter left out, one mistyped, one too many."""
+    splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
+    edits = [_Edit(0, len(a), len(a) + 2, a + b[1] + b[0] + b[2:]) for a, b in splits if len(b) > 1]
+    for one, other in _CONFUSIONS:
+        for source, target in ((one, other), (other, one)):
+            start = key.find(source)
+            while start != -1:
+                stop = start + len(source)
+                edits.append(_Edit(1, start, stop, key[:start] + target + key[stop:]))
+                start = key.find(source, start + 1)
+    edits += [_Edit(2, len(a), len(a), a + c + b) for a, b in splits for c in _ALPHABET]
+    edits += [
+        _Edit(3, len(a), len(a) + 1, a + c + b[1:]) for a, b in splits if b for c in _ALPHABET
+    ]
+    edits += [_Edit(4, len(a), len(a) + 1, a + b[1:]) for a, b in splits if b]
+    return edits
+
+
 def typo_variants(key: str) -> set[str]:
     """Spellings one typo away from ``key`` (delete, swap, replace, insert a letter) and
     the dialect mergers above, for exact look-ups in the index: no scan is needed."""
     if not MIN_FUZZY_LENGTH <= len(key) <= MAX_FUZZY_KEY_LENGTH:
         return set()
-    splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
-    variants = {a + b[1:] for a, b in splits if b}
-    variants |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    variants |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
-    variants |= {a + c + b for a, b in splits for c in _ALPHABET}
-    for one, other in _CONFUSIONS:
-        for source, target in ((one, other), (other, one)):
-            start = key.find(source)
-            while start != -1:
-                variants.add(key[:start] + target + key[start + len(source) :])
-                start = key.find(source, start + 1)
-    variants.discard(key)
-    return variants
+    return {edit.variant for edit in _edits(key)} - {key}
+
+
+#: A mistyped key longer than this gets no respellings: a whole name is mended by
+#: ``typo_variants`` already, and respellings are for a surname or a given name alone.
+MAX_RESPELL_LENGTH = 12
+#: The most respellings a query is looked up by (each an index range read).
+MAX_RESPELLINGS = 3
+
+
+def respellings(key: str) -> list[str]:
+    """For a Latin key that does not read as pinyin ("zneg", "lxiin"), the spellings
+    one typo away that do ("zeng", "lixin"), at most MAX_RESPELLINGS, likeliest first:
+    fewer syllables, then the kind of typo. A name is looked up by their prefixes,
+    because a surname or a given name alone is a prefix of no key of the whole name."""
+    if not MIN_FUZZY_LENGTH <= len(key) <= MAX_RESPELL_LENGTH or syllable_count(key) is not None:
+        return []
+    readings = Readings.of(key)
+    ranked: dict[str, tuple[int, int]] = {}
+    for edit in _edits(key):
+        if edit.variant not in ranked:
+            count = readings.after_edit(edit.start, edit.stop, edit.variant)
+            if count is not None:
+                ranked[edit.variant] = (count, edit.kind)
+    return sorted(ranked, key=ranked.__getitem__)[:MAX_RESPELLINGS]
 
 
 def hanzi_as_pinyin(text: str) -> str:

@@ -34,6 +34,10 @@ async def test_area_drill_down_from_province_to_district(chat: MemoryAdapter) ->
     assert "曾立新 (Zēng Lìxīn) · official candidate · voter-nominated (选民联名推荐)" in view
 
 
+async def test_a_province_is_named_once(chat: MemoryAdapter) -> None:
+    assert texts(await chat.press("area:330000", language=EN)).startswith("浙江省\nNo election")
+
+
 async def test_area_view_in_chinese(chat: MemoryAdapter) -> None:
     view = texts(await chat.press("area:330106", language=ZH))
     assert "下一次：西湖区县级人民代表大会：选举日 2026年12月15日（已公布）" in view
@@ -56,10 +60,13 @@ async def test_unknown_area_says_so_in_both_languages(chat: MemoryAdapter) -> No
     assert "没有找到名为“qqqq”的地方。" in texts(await chat.say("/area qqqq", language=ZH))
 
 
-async def test_a_place_name_typed_as_text_offers_the_place(chat: MemoryAdapter) -> None:
-    replies = await chat.say("进贤县", language=EN)
-    assert "Did you mean one of these places?" in texts(replies)
-    assert "area:360124" in payloads(replies)
+@pytest.mark.parametrize(("language", "ahead"), [(EN, "Next:"), (ZH, "下一次：")])
+async def test_a_place_name_typed_as_text_shows_the_place(
+    chat: MemoryAdapter, language: str, ahead: str
+) -> None:
+    # A place is not a name: no "no candidate called 进贤县" before it.
+    text = texts(await chat.say("进贤县", language=language))
+    assert text.startswith("进贤县\n江西省 › 南昌市 › 进贤县\n" + ahead), text
 
 
 async def test_held_and_postponed_elections_are_shown_as_such(chat: MemoryAdapter) -> None:

@@ -10,9 +10,11 @@ import pytest
 
 from bot.adapters.memory import MemoryAdapter
 from handlers.intents import intent_of, looks_like_a_name, normal
+from handlers.names import looks_like_a_person
 from tests.helpers import payloads, texts
 
-NO_CANDIDATE = ("no candidate", "没有找到名叫", "没有叫", "No candidate is called")
+#: The catalogs' "no candidate called …" answers (zh_CN: 没有找到名为“…”的候选人。).
+NO_CANDIDATE = ("no candidate called", "No candidate is called", "”的候选人。")
 
 
 def _phrases() -> list[tuple[str, str]]:
@@ -67,6 +69,9 @@ def test_what_people_type_is_read_as_they_mean_it(message: str, intent: str | No
         ("立新", True),
         ("zeng lixin", True),
         ("zlx", True),
+        ("Zēng Lìxīn", True),  # tone marks, as pinyin is printed
+        ("zeng1 li4 xin1", True),  # tone numbers, as some type it
+        ("Xi'an", True),
         ("杭州市西湖区", True),
         ("🙂", False),
         ("这个机器人到底是干什么用的呢", False),
@@ -93,6 +98,17 @@ def test_only_what_looks_like_a_name_is_searched(message: str, name: bool) -> No
         ("what is this thing for, really?", "en", "did not understand"),
         ("我的举报怎么样了", "zh-hans", "/status"),
         ("remind me when the dates change", "en", "/subscribe"),
+        # Everyday words: not a name, so never "no candidate called …".
+        ("好的", "zh-hans", "好的。随时可以输入候选人的名字"),
+        ("嗯", "zh-hans", "好的。"),
+        ("ok", "en", "All right."),
+        ("hmm", "en", "All right."),
+        ("再见", "zh-hans", "再见！"),
+        ("bye", "en", "Goodbye!"),
+        ("不知道", "zh-hans", "没看懂"),
+        ("昨天晚上", "zh-hans", "没看懂"),
+        ("dinner", "en", "did not understand"),
+        ("what is this", "en", "What I can do:"),
     ],
 )
 async def test_greetings_and_questions_get_an_answer_not_a_search(
@@ -130,3 +146,36 @@ async def test_when_is_the_election_answers_for_the_place_last_looked_at(
 async def test_a_name_is_still_searched(chat: MemoryAdapter) -> None:
     assert "曾立新" in texts(await chat.say("曾立新"))
     assert "Zēng Lìxīn" in texts(await chat.say("zeng lixin", language="en"))
+
+
+async def test_a_name_nobody_has_is_still_said_so(chat: MemoryAdapter) -> None:
+    for message, language, expected in (
+        ("张三丰", "zh-hans", "没有找到名为“张三丰”的候选人。"),
+        ("zhang sanfeng", "en", "I found no candidate called “zhang sanfeng”."),
+        ("zsf", "en", "I found no candidate called “zsf”."),
+    ):
+        assert expected in texts(await chat.say(message, language=language))
+
+
+@pytest.mark.parametrize(
+    ("language", "ahead"), [("en", "Next: 西湖区"), ("zh-hans", "下一次：西湖区")]
+)
+async def test_find_my_district_takes_the_place_typed_next(
+    chat: MemoryAdapter, language: str, ahead: str
+) -> None:
+    await chat.press("menu:area", language=language)
+    assert ahead in texts(await chat.say("西湖区", language=language))
+
+
+@pytest.mark.parametrize(
+    ("message", "person"),
+    [
+        ("曾立新", True), ("欧阳晴", True), ("Zēng Lìxīn", True), ("zlx", True),
+        ("好的", False), ("不知道", False), ("立新", False), ("杭州市西湖区", False),
+        ("ok", False), ("bye", False), ("dinner", False),
+    ],
+)  # fmt: skip
+def test_only_what_reads_as_a_person_is_told_no_candidate_has_it(
+    message: str, person: bool
+) -> None:
+    assert looks_like_a_person(message) is person

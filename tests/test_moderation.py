@@ -280,6 +280,28 @@ async def test_a_candidate_statement_waits_for_review_then_shows(
     assert ("memory:9002", "approve") in await _audit_actions(moderated)
 
 
+@pytest.mark.parametrize(
+    ("language", "hint", "question"),
+    [
+        (EN, "Please choose one of the buttons below, or /cancel.", "What do you want to publish?"),
+        (ZH, "请从下面的按钮中选择，或输入 /cancel 取消。", "你想发布什么？"),
+    ],
+)
+async def test_an_answer_off_the_update_menu_asks_again(
+    chat: MemoryAdapter, language: str, hint: str, question: str
+) -> None:
+    """Not "no candidate called hmm": the menu again, its buttons still answer it."""
+    await _claimed_candidate(chat)
+    await chat.say("/update", user="cand", language=language)
+    for said in ("hmm", "statement", "曾立新"):
+        again = await chat.say(said, user="cand", language=language)
+        assert texts(again) == f"{hint}\n{question}", said
+        assert "upd:statement" in payloads(again)
+    await chat.press("upd:statement", user="cand", language=language)
+    sent = await chat.say("Vote on 15 December!", user="cand", language=language)
+    assert "Vote" not in texts(sent) and texts(sent)  # the statement step took it
+
+
 async def test_a_changed_platform_point_keeps_its_history(
     moderated: App, chat: MemoryAdapter
 ) -> None:

@@ -22,8 +22,10 @@ from storage.search_keys import (
     MAX_FUZZY_KEY_LENGTH,
     MAX_KEYS_PER_QUERY,
     MAX_QUERY_KEY_LENGTH,
+    MAX_RESPELLINGS,
     hanzi_as_pinyin,
     query_key,
+    respellings,
     typo_variants,
 )
 from storage.unit import unit_factory
@@ -81,6 +83,23 @@ def test_typo_variants_stop_above_the_fuzzy_length() -> None:
     # The worst key the fuzzy tier still takes: every letter invites a dialect merger.
     worst = ("zhangshengchengnlrhf" * 2)[:MAX_FUZZY_KEY_LENGTH]
     assert 0 < len(typo_variants(worst)) <= MAX_KEYS_PER_QUERY
+
+
+def test_a_mistyped_key_is_looked_up_by_a_few_respellings_at_most() -> None:
+    # "zang" one letter from many syllables; the longest key still respelt; a long one.
+    for key in ("zangx", "zhangshengch", LONG["latin"]):
+        assert len(respellings(key)) <= MAX_RESPELLINGS
+
+
+async def test_a_mistyped_name_reads_a_bounded_number_of_rows(demo_engine: AsyncEngine) -> None:
+    with statements(demo_engine) as (counts, numbers):
+        async with unit_factory(demo_engine)() as unit:
+            page = await search_candidacies(unit.session, "wnag")
+    assert page.fuzzy and page.items
+    # exact, prefix, given, typo variants, one range read per respelling, the page's rows;
+    # on PostgreSQL a range read also turns a planner option off and back on
+    assert len(counts) <= 3 * (2 + MAX_RESPELLINGS) + 2
+    assert numbers and max(numbers) <= 4 * MAX_MATCHES
 
 
 def test_short_names_keep_their_typo_variants() -> None:

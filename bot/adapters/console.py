@@ -31,6 +31,7 @@ class ConsoleAdapter(Adapter):
         language: str | None = None,
         prompt: bool = False,
         opening: Sequence[str] = (),
+        echo: bool = False,
     ) -> None:
         """``opening``: lines sent before standard input is read, each shown as typed."""
         self._stdin = stdin
@@ -39,6 +40,8 @@ class ConsoleAdapter(Adapter):
         self._sender = SenderRef(self.platform, user_id)
         self._language = language
         self._prompt = prompt
+        #: Write each line read, after "> ", so that piped input reads as a transcript.
+        self._echo = echo
         self._options: tuple[Button, ...] = ()
         self._stopping = False
         self._opening = tuple(opening)
@@ -57,6 +60,8 @@ class ConsoleAdapter(Adapter):
             line = raw.rstrip(b"\r\n")
             if not line.strip():
                 continue
+            if self._echo:
+                self._write("> " + line.decode("utf-8", errors="replace") + "\n")
             await sink(self._event(line))
 
     async def stop(self) -> None:

@@ -46,6 +46,11 @@ def register(commands: Any) -> None:
         help="serve the web chat on 127.0.0.1 instead of chatting in this terminal",
     )  # fmt: skip
     demo.add_argument("--port", type=int, default=8090, help="the web chat's port (default 8090)")
+    demo.add_argument(
+        "--echo",
+        action="store_true",
+        help="write each line read, after '> ', as a transcript of piped input",
+    )
     demo.set_defaults(run=demo_command)
 
 
@@ -79,6 +84,7 @@ def _console(args: argparse.Namespace, opening: list[str]) -> ConsoleAdapter:
         language=LANG_HINTS.get(args.lang or ""),
         prompt=interactive,
         opening=opening,
+        echo=args.echo and not interactive,
     )
 
 
@@ -115,6 +121,15 @@ async def _serve(adapter: Adapter, sink: EventSink) -> None:
     await running
 
 
+def _new_sqlite_file(url: str) -> Path | None:
+    """A SQLite database ``--db`` names that does not exist yet, in a directory that does."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return path if not path.exists() and path.parent.is_dir() else None
+
+
 def _morning_of(day: date) -> Callable[[], datetime]:
     moment = datetime.combine(day, time(9, 30), tzinfo=ZoneInfo("Asia/Shanghai"))
     return lambda: moment
@@ -146,6 +161,12 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
             # One person at a local terminal (or a pasted script) floods no one.
             settings = settings.model_copy(update={"rate_burst": 10**6, "rate_per_minute": 10**6})
         clock = _morning_of(args.today) if args.today else None
+        from bot.cli.demo_cache import fresh_database
+
+        if not args.db:
+            await fresh_database(Path(scratch) / "demo.sqlite")
+        elif (new := _new_sqlite_file(url)) is not None:
+            await fresh_database(new)
         app = await app_from_settings(settings, identity_key, keys, database_url=url, clock=clock)
         opening: list[str] = []
         purging = PurgeSchedule(app.engine, settings)
