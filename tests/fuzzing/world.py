@@ -111,7 +111,8 @@ class World:
         self.errors: list[logging.LogRecord] = []
         self.events = 0
         self.codes: list[str] = []
-        self.acted: set[str] = set()
+        #: The private chats written in this example, with the sender's language hint.
+        self.acted: dict[tuple[ChatRef, SenderRef], str | None] = {}
 
     # An example ------------------------------------------------------------
 
@@ -134,30 +135,37 @@ class World:
             )
         self.known.said = []
         self.codes = []
-        self.acted = set()
+        self.acted = {}
         self.log: list[str] = []
         await self.known.load(self.app.engine)
 
     async def _abandon(self) -> None:
         """Cancel what the last example left open when Hypothesis stopped it half-way
         (its data ran out): its drafts must not count against this one."""
-        for person in self.people.values():
-            if person.user in self.acted:
-                await self.chat.inject(self.line(person, "private", "/cancel"))
-        self.acted = set()
+        for event in self._cancels():
+            await self.chat.inject(event)
+        self.acted = {}
+
+    def _cancels(self) -> list[Event]:
+        """/cancel in every private chat this example wrote in."""
+        return [
+            event_from_text(
+                "/cancel", chat=chat, sender=sender, language=hint, event_id=self.chat.next_id()
+            )
+            for (chat, sender), hint in self.acted.items()
+        ]
 
     async def end(self) -> None:
         """Everyone cancels what they left open: no draft may outlive that; then the
         database must be whole."""
-        for person in self.people.values():
-            if person.user in self.acted:
-                await self.send(person, self.line(person, "private", "/cancel"))
+        for event in self._cancels():
+            await self.send(event)
         drafts = self.app.ephemeral.count("draft:")  # type: ignore[attr-defined]
         assert drafts == 0, f"{drafts} drafts left after everyone cancelled: {self.log}"
         await checks.check_database(
             self.app.engine, self.policy.audit_key, self.policy.reports.keys
         )
-        self.acted = set()
+        self.acted = {}
 
     # Events ---------------------------------------------------------------
 
@@ -196,14 +204,14 @@ class World:
             ("press", f"rptpub:{publish}"), ("press", "rpts:send"),
         ):  # fmt: skip
             make = self.line if kind == "line" else self.press
-            await self.send(citizen, make(citizen, "private", value))
+            await self.send(make(citizen, "private", value))
 
     async def propose_statement(self) -> None:
         """The candidate sends a statement, so that the queue has an update too."""
         candidate = self.people["candidate"]
         for make, value in ((self.line, "/update"), (self.press, "upd:statement"),
                             (self.line, "Vote on 15 December!")):  # fmt: skip
-            await self.send(candidate, make(candidate, "private", value))
+            await self.send(make(candidate, "private", value))
 
     async def step(self, data: st.DataObject, vocabulary: Vocabulary) -> list[Reply]:
         """One event drawn from ``vocabulary``, sent and checked."""
@@ -245,35 +253,37 @@ class World:
             )  # fmt: skip
         else:
             event = self.line(person, place, data.draw(hostile_text(), label="text"))
-        return await self.send(person, event)
+        replies = await self.send(event)
+        person.offered += [b.payload for reply in replies for row in reply.buttons for b in row]
+        return replies
 
-    async def send(self, person: Person, event: Event) -> list[Reply]:
+    async def send(self, event: Event) -> list[Reply]:
+        """``event`` handled by the core, and each reply checked."""
         before = len(self.errors)
-        self.acted.add(person.user)
+        if event.chat.private:
+            self.acted[(event.chat, event.sender)] = event.language
         replies = await self.chat.inject(event)
         self.events += 1
-        what = f"{type(event).__name__} {_shown(event)} from {person.user}"
+        what = f"{type(event).__name__} {_shown(event)} from {event.sender.id}"
         self.log.append(f"{what} in {event.chat.id}: {[r.text.plain[:60] for r in replies]}")
         assert len(self.errors) == before, f"{what}: {checks.describe(self.errors[before:])}"
         assert replies, f"{what}: no reply"
-        language = await self.language_of(person)
+        language = await self.language_of(event.sender, event.language)
         for reply in replies:
             checks.check_markup(reply, language)
             checks.check_language(reply, language, self.known)
-        for reply in replies:
-            person.offered += [b.payload for row in reply.buttons for b in row]
             self.codes += [span.text for span in reply.text.spans if span.style == "code"]
         return replies
 
-    async def language_of(self, person: Person) -> str:
+    async def language_of(self, sender: SenderRef, hint: str | None) -> str:
         """The language the user's replies must be in: the one they chose, else their
         platform's, else Chinese."""
-        key = self.identity.user_key(SenderRef("memory", person.user))
+        key = self.identity.user_key(sender)
         async with self.app.engine.connect() as connection:
             stored = await connection.scalar(
                 select(UserPreference.language).where(UserPreference.key == key)
             )
-        return self.catalogs.choose(stored, normalize_language(person.hint))
+        return self.catalogs.choose(stored, normalize_language(hint))
 
 
 def _shown(event: Event) -> str:
