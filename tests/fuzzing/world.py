@@ -177,7 +177,6 @@ class World:
         return ChatRef("memory", person.user, private=True)
 
     def line(self, person: Person, place: str, text: str) -> Event:
-        self.known.said += [text, *text.split()]
         return event_from_text(
             text, chat=self.where(person, place), sender=SenderRef("memory", person.user),
             language=person.hint, event_id=self.chat.next_id(),
@@ -244,7 +243,6 @@ class World:
                 language=person.hint, event_id=self.chat.next_id(),
                 image=data.draw(st.sampled_from(PHOTOS)), caption=data.draw(hostile_text(20)),
             )  # fmt: skip
-            self.known.said.append(event.caption)
         elif kind == "media":
             event = UnsupportedMessage(
                 chat=self.where(person, place), sender=SenderRef("memory", person.user),
@@ -260,6 +258,10 @@ class World:
     async def send(self, event: Event) -> list[Reply]:
         """``event`` handled by the core, and each reply checked."""
         before = len(self.errors)
+        for name in ("text", "args", "caption", "payload"):
+            said = getattr(event, name, None)
+            if isinstance(said, str):
+                self.known.said += [said, *said.split()]
         if event.chat.private:
             self.acted[(event.chat, event.sender)] = event.language
         replies = await self.chat.inject(event)
