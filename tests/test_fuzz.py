@@ -17,11 +17,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from telegram import Update
 
 from bot.adapters.console import ConsoleAdapter
@@ -43,6 +46,8 @@ from tests.fuzzing.strategies import (
 from tests.fuzzing.world import Vocabulary, World
 from tests.staffed import staff_policy, staffed_app
 
+# Hypothesis caches what it learns of Unicode in a directory of its own: not the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "candibot-hypothesis")
 CHOSEN = os.environ.get("CANDIBOT_FUZZ", "").lower()
 #: The long profile: ``long``, or how many examples per property (random ones, shrunk).
 LONG = CHOSEN == "long" or CHOSEN.isdecimal()
