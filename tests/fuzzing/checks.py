@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tomllib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -18,6 +19,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import and_, exists, func, not_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import handlers
 from bot.adapters.matrix import render as matrix
 from bot.adapters.telegram import render as telegram
 from bot.adapters.web import render as web
@@ -246,8 +248,32 @@ def _catalog_writes(language: str, pattern: re.Pattern[str]) -> list[str]:
     return sorted(runs, key=len, reverse=True)
 
 
-#: Chinese in the English catalog, English in the Chinese one.
-ON_PURPOSE = {"en": _catalog_writes("en", CJK), "zh_CN": _catalog_writes("zh_CN", ENGLISH)}
+def _data_writes(suffix: str, pattern: re.Pattern[str]) -> list[str]:
+    """Likewise in the handlers' texts (handlers/data/*.toml): a legal term in Chinese
+    after its English, "a primary (预选)"."""
+    runs: set[str] = set()
+
+    def walk(value: object, key: str) -> None:
+        if isinstance(value, dict):
+            for name, item in value.items():
+                walk(item, name)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+        elif isinstance(value, str) and key.endswith(suffix):
+            runs.update(pattern.findall(value))
+
+    for path in (Path(handlers.__file__).parent / "data").glob("*.toml"):
+        walk(tomllib.loads(path.read_text(encoding="utf-8")), "")
+    return sorted(runs, key=len, reverse=True)
+
+
+#: Chinese in the English texts, English in the Chinese ones.
+ON_PURPOSE = {
+    language: sorted({*_catalog_writes(language, pattern), *_data_writes(suffix, pattern)},
+                     key=len, reverse=True)  # longest first: the whole term, not its start
+    for language, suffix, pattern in (("en", "_en", CJK), ("zh_CN", "_zh", ENGLISH))
+}  # fmt: skip
 
 
 def _without(value: str, parts: list[str]) -> str:
