@@ -8,7 +8,7 @@ from datetime import date
 from bot.core.i18n import N_
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Button, Reply
-from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router, number
 from handlers.labels import ELECTION_STATUSES, LEVELS, NOMINATIONS, STAGES, label, long_date
 from handlers.policy import policy
 from handlers.start import DESCRIPTIONS
@@ -378,13 +378,12 @@ async def drill_down(
 async def drill_press(ctx: Ctx, *, pick: str, more: str, pick_label: str) -> Reply:
     """A press of a ``more:code:offset`` button of ``drill_down``."""
     code, _, offset = action_arg(ctx).partition(":")
-    if not offset.isdigit() or len(offset) > 6:
+    start = number(offset)
+    if start is None or len(offset) > 6:
         return Reply.of(ctx._(EXPIRED))
     if code and await get_area(ctx.unit.session, code) is None:
         return Reply.of(ctx._(EXPIRED))
-    return await drill_down(
-        ctx, code or None, int(offset), pick=pick, more=more, pick_label=pick_label
-    )
+    return await drill_down(ctx, code or None, start, pick=pick, more=more, pick_label=pick_label)
 
 
 @router.command("area", "district", description=DESCRIPTIONS["area"])
@@ -411,17 +410,19 @@ async def area_button(ctx: Ctx) -> Reply:
 @router.action("sub")
 async def children_button(ctx: Ctx) -> Reply:
     code, _, offset = action_arg(ctx).partition(":")
-    if not offset.isdigit():
+    start = number(offset)
+    if start is None:
         return Reply.of(ctx._(EXPIRED))
     parent = await get_area(ctx.unit.session, code) if code else None
     if code and parent is None:
         return Reply.of(ctx._(EXPIRED))
-    return await list_children(ctx, parent, int(offset))
+    return await list_children(ctx, parent, start)
 
 
 @router.action("dist")
 async def districts_button(ctx: Ctx) -> Reply:
     code, _, offset = action_arg(ctx).partition(":")
-    if not offset.isdigit():
+    start = number(offset)
+    if start is None:
         return Reply.of(ctx._(EXPIRED))
-    return await show_area(ctx, code, int(offset))
+    return await show_area(ctx, code, start)

@@ -44,6 +44,20 @@ def pressing(ctx: Ctx, payload: str) -> Ctx:
     return ctx
 
 
+#: The largest id or offset a user may name: what a 32-bit database integer holds.
+MAX_NUMBER = 2**31 - 1
+
+
+def number(text: str) -> int | None:
+    """``text`` as an id or an offset, or None. Decimal digits only: "²" and "①" pass
+    ``str.isdigit`` but not ``int``; and no larger than the database's integers, which
+    a longer number would overflow (an error rather than "no such candidate")."""
+    if not text.isdecimal() or len(text) > len(str(MAX_NUMBER)):
+        return None
+    value = int(text)
+    return value if value <= MAX_NUMBER else None
+
+
 def leave_step(ctx: Ctx, step: str) -> None:
     """A button answered the question asked at ``step``: what is typed next is new."""
     if ctx.state.step == step:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.markup import Text, TextLike, bold, fmt, italic, join, link, plain
 from bot.core.replies import Button, Reply
 from handlers.areas import find_area, place_buttons
-from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router, number
 from handlers.labels import (
     ELECTION_STATUSES,
     NOMINATIONS,
@@ -258,8 +258,9 @@ def ask_for_name(ctx: Ctx) -> Reply:
 async def lookup(ctx: Ctx, text: str) -> Reply:
     """A number opens that candidacy; anything else is a name search."""
     ctx.state = ctx.state.at(None)
-    if text.isdigit():
-        return await show_profile(ctx, int(text))
+    candidacy_id = number(text)
+    if candidacy_id is not None:
+        return await show_profile(ctx, candidacy_id)
     return await search(ctx, text)
 
 
@@ -291,16 +292,16 @@ async def candidate_answer(ctx: Ctx) -> Reply:
 
 @router.action("cand")
 async def candidate_button(ctx: Ctx) -> Reply:
-    arg = action_arg(ctx)
-    if not arg.isdigit():
+    candidacy_id = number(action_arg(ctx))
+    if candidacy_id is None:
         return Reply.of(ctx._(EXPIRED))
-    return await show_profile(ctx, int(arg))
+    return await show_profile(ctx, candidacy_id)
 
 
 @router.action("srch")
 async def page_button(ctx: Ctx) -> Reply:
     query = ctx.state.data.get("query")
-    arg = action_arg(ctx)
-    if not isinstance(query, str) or not arg.isdigit():
+    offset = number(action_arg(ctx))
+    if not isinstance(query, str) or offset is None:
         return Reply.of(ctx._(EXPIRED))
-    return await search(ctx, query, offset=int(arg))
+    return await search(ctx, query, offset=offset)

@@ -10,7 +10,7 @@ from bot.core.markup import code, fmt, join, plain
 from bot.core.replies import Reply
 from handlers import auditing
 from handlers.announce import NEW_CLAIM, announce
-from handlers.base import Ctx, command_args, new_router
+from handlers.base import Ctx, command_args, new_router, number
 from handlers.labels import long_date
 from handlers.policy import policy
 from handlers.staff import CANDIDATE, CITIZEN, Place, moderator, place
@@ -33,7 +33,8 @@ SEEN = N_(
 
 async def _candidate(ctx: Ctx) -> tuple[int, str] | Reply:
     arg = command_args(ctx).strip()
-    summary = await candidacy_summary(ctx.unit.session, int(arg)) if arg.isdigit() else None
+    candidacy_id = number(arg)
+    summary = await candidacy_summary(ctx.unit.session, candidacy_id) if candidacy_id else None
     if summary is None:
         return Reply.of(ctx._("Give the candidate's number, as /candidate shows it."))
     return summary.id, summary.name

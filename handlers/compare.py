@@ -34,6 +34,7 @@ from handlers.base import (
     leave_step,
     message_text,
     new_router,
+    number,
 )
 from handlers.labels import SEPARATOR, TOPICS, label, untranslated
 from handlers.policy import QUIET_NOTE, policy
@@ -297,9 +298,10 @@ async def place_button(ctx: Ctx) -> Reply:
     leave_step(ctx, ASK)
     code, _, offset = action_arg(ctx).partition(":")
     area = await get_area(ctx.unit.session, code)
-    if area is None or (offset and not (offset.isdigit() and len(offset) <= 6)):
+    start = number(offset or "0")
+    if area is None or start is None or len(offset) > 6:
         return Reply.of(ctx._(EXPIRED))
-    return await choose_district(ctx, area, offset=int(offset or 0))
+    return await choose_district(ctx, area, offset=start)
 
 
 @router.action("cmpdd")
@@ -310,6 +312,7 @@ async def drill_button(ctx: Ctx) -> Reply:
 @router.action("cmp")
 async def page_button(ctx: Ctx) -> Reply:
     district_id, _, page = action_arg(ctx).partition(":")
-    if not (district_id.isdigit() and page.isdigit()) or len(district_id + page) > 12:
+    district, start = number(district_id), number(page)
+    if district is None or start is None or len(district_id + page) > 12:
         return Reply.of(ctx._(EXPIRED))
-    return await comparison(ctx, int(district_id), int(page))
+    return await comparison(ctx, district, start)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Reply
 from handlers.areas import paging, remembered_area
-from handlers.base import Ctx, action_arg, command_args, new_router
+from handlers.base import Ctx, action_arg, command_args, new_router, number
 from handlers.labels import SEPARATOR, label, long_date, month_label, text_language, untranslated
 from handlers.reports import CATEGORIES
 from handlers.start import DESCRIPTIONS
@@ -69,4 +69,4 @@ async def incidents_command(ctx: Ctx) -> Reply:
 @router.action("inc")
 async def incidents_page(ctx: Ctx) -> Reply:
     code, _, offset = action_arg(ctx).partition(":")
-    return await incidents_reply(ctx, code or None, int(offset) if offset.isdigit() else 0)
+    return await incidents_reply(ctx, code or None, number(offset) or 0)

@@ -25,7 +25,7 @@ from bot.core.markup import Text, bold, fmt, italic, join, plain
 from bot.core.replies import Button, Reply
 from handlers import auditing
 from handlers.announce import ESCALATED, Told, to_administrators
-from handlers.base import Ctx, action_arg, command_args, message_text, new_router
+from handlers.base import Ctx, action_arg, command_args, message_text, new_router, number
 from handlers.labels import TOPICS, label, long_date
 from handlers.list_review import next_change
 from handlers.policy import policy
@@ -300,9 +300,7 @@ async def candidate_item_button(ctx: Ctx) -> Reply:
         return actor
     verb, kind, raw_id, reason = [*action_arg(ctx).split(":"), "", "", "", ""][:4]
     now = policy(ctx).clock()
-    item = await updates.claimed_item(
-        ctx.unit.session, kind, int(raw_id) if raw_id.isdigit() else -1, actor, now
-    )
+    item = await updates.claimed_item(ctx.unit.session, kind, number(raw_id) or -1, actor, now)
     if item is None or verb not in ("ok", "no", "why", "skip") or (
         verb == "why" and reason not in REASONS
     ):  # fmt: skip
@@ -389,7 +387,7 @@ async def _held(ctx: Ctx, what: str) -> tuple[str, Report] | Reply:
     if isinstance(actor, Reply):
         return actor
     _, _, raw_id = action_arg(ctx).partition(":")
-    report_id = int(raw_id.partition(":")[0]) if raw_id.partition(":")[0].isdigit() else -1
+    report_id = number(raw_id.partition(":")[0]) or -1
     report = await claimed(ctx.unit.session, report_id, actor, policy(ctx).clock())
     if report is None:
         await auditing.record(ctx, actor, "refused", "report", raw_id, button=what)

@@ -13,7 +13,7 @@ from handlers.areas import (
     remember_area,
     remembered_area,
 )
-from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router, number
 from handlers.labels import TOPICS, label
 from handlers.policy import QUIET_NOTE, policy
 from handlers.start import DESCRIPTIONS
@@ -115,4 +115,4 @@ async def topics_button(ctx: Ctx) -> Reply:
 @router.action("tpc")
 async def topic_button(ctx: Ctx) -> Reply:
     topic, _, offset = action_arg(ctx).partition(":")
-    return await topic_candidates(ctx, topic, int(offset) if offset.isdigit() else 0)
+    return await topic_candidates(ctx, topic, number(offset) or 0)

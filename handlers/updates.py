@@ -15,7 +15,7 @@ from bot.core.markup import Text, bold, fmt, join, plain
 from bot.core.replies import Button, Reply
 from handlers import auditing
 from handlers.announce import NEW_UPDATE, announce
-from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router
+from handlers.base import EXPIRED, Ctx, action_arg, command_args, message_text, new_router, number
 from handlers.candidates import render_profile
 from handlers.labels import TOPICS, label, long_date
 from handlers.policy import policy
@@ -313,7 +313,8 @@ async def trust_command(ctx: Ctx) -> Reply:
         return actor
     arg, _, switch = command_args(ctx).partition(" ")
     switch = switch.strip().lower()
-    summary = await candidacy_summary(ctx.unit.session, int(arg)) if arg.isdigit() else None
+    candidacy_id = number(arg)
+    summary = await candidacy_summary(ctx.unit.session, candidacy_id) if candidacy_id else None
     if summary is None or switch not in (*TRUST_ON, *TRUST_OFF):
         return Reply.of(
             ctx._(

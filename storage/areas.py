@@ -12,7 +12,7 @@ from importlib import resources
 from importlib.metadata import version
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, insert, literal, select
+from sqlalchemy import Table, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Area, AreaLevel, AreaSearchKey, Election, KeyKind, district_areas
@@ -31,8 +31,8 @@ DIVISIONS_FILE = "divisions.tsv.gz"
 #: The divisions' search keys, computed ahead by tools/division_keys.py.
 DIVISION_KEYS_FILE = "division_keys.tsv.gz"
 _BATCH = 5000
-#: Matching areas a search reads and ranks, at most; it also bounds the IN lists that
-#: ask which of them hold elections.
+#: Matching areas a search reads and ranks, at most, of each tier (exact, prefix); it also
+#: bounds the IN lists that ask which of them hold elections.
 RANKED_AREAS = 200
 
 
@@ -229,21 +229,25 @@ async def search_areas(session: AsyncSession, query: str, *, limit: int = 8) -> 
 
 
 async def _ranked_areas(session: AsyncSession, wanted: QueryKey, limit: int) -> list[AreaView]:
-    keys = (
-        select(
-            AreaSearchKey.area_code.label("code"),
-            func.min(case((AreaSearchKey.key == wanted.key, 0), else_=1)).label("rank"),
+    """Exact matches, then prefix matches, each read by an index range that stops at
+    RANKED_AREAS: however many places begin with the query, one called just that is
+    among those ranked."""
+    kinds = AreaSearchKey.kind.in_([kind.value for kind in wanted.kinds])
+    rows: list[Any] = []
+    for rank, matches in ((0, AreaSearchKey.key == wanted.key),
+                          (1, starts_with(AreaSearchKey.key, wanted.key))):  # fmt: skip
+        codes = (
+            select(AreaSearchKey.area_code.label("code"))
+            .where(matches, kinds)
+            .group_by(AreaSearchKey.area_code)
+            .limit(RANKED_AREAS)
+            .subquery()
         )
-        .where(
-            starts_with(AreaSearchKey.key, wanted.key),
-            AreaSearchKey.kind.in_([kind.value for kind in wanted.kinds]),
+        found = await session.execute(
+            select(Area, literal(rank)).join(codes, codes.c.code == Area.code)
         )
-        .group_by(AreaSearchKey.area_code)
-        .limit(RANKED_AREAS)
-        .subquery()
-    )
-    result = await session.execute(select(Area, keys.c.rank).join(keys, keys.c.code == Area.code))
-    return await _best(session, list(result), limit)
+        rows += list(found)
+    return await _best(session, rows, limit)
 
 
 async def _by_path(session: AsyncSession, key: str, limit: int) -> list[AreaView]:

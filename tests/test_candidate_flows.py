@@ -170,6 +170,40 @@ async def test_the_candidate_sees_what_became_of_each_update(bot: App, chat: Mem
     assert "• 声明：Second.（等待审核）" in mine
 
 
+# A campaign event end to end ----------------------------------------------------------
+
+EVENT = {
+    EN: ("Campaign event on December 5, 2026 at 文三路广场: Meet the voters.",
+         "• campaign event: Meet the voters. (published: citizens see it)"),
+    ZH: ("竞选活动（2026年12月5日，文三路广场）：Meet the voters.",
+         "• 竞选活动：Meet the voters.（已发布：公众可以看到）"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_campaign_event_is_proposed_reviewed_published_and_shown(
+    bot: App, chat: MemoryAdapter, language: str
+) -> None:
+    say = lambda text: chat.say(text, user=CANDIDATE, language=language)  # noqa: E731
+    await say("/update")
+    await chat.press("upd:event", user=CANDIDATE, language=language)
+    await say("2026-12-05")
+    await say("文三路广场")
+    await say("Meet the voters.")
+    shown, mine = EVENT[language]
+    assert shown not in texts(await chat.say("/candidate 1", user="voter", language=language))
+    item = await chat.say("/queue", user=ALICE, language=language)
+    assert "Meet the voters." in texts(item) and "文三路广场" in texts(item)
+    approve = next(p for p in payloads(item) if p.startswith("qc:ok:"))
+    await chat.press(approve, user=ALICE, language=language)
+    async with unit_factory(bot.engine)() as unit:
+        event = await unit.session.scalar(select(CandidateUpdate))
+        assert event is not None and event.status == "approved"
+        assert (str(event.event_day), event.place) == ("2026-12-05", "文三路广场")
+    assert shown in texts(await chat.say("/candidate 1", user="voter", language=language))
+    assert mine in texts(await say("/myprofile"))
+
+
 # Withdrawal: "No" keeps everything ---------------------------------------------------
 
 STAYS = {EN: ("No, I stay in the election", "You stay in the election"),

@@ -8,10 +8,8 @@ import io
 import json
 import multiprocessing
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +22,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.candidates import search_candidacies
-from storage.dataset import load_dataset, read_packaged
-from storage.db import make_engine
 from storage.exchange import ImportRefused, ImportReport, export, import_file
 from storage.exchange.csv_format import COLUMNS
 from storage.exchange.formats import FileSource
@@ -112,18 +108,6 @@ async def count(engine: AsyncEngine, model: type) -> int:
         return int(await connection.scalar(select(func.count()).select_from(model)) or 0)
 
 
-@pytest.fixture
-async def demo_sqlite(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[AsyncEngine]:
-    """The demo dataset in SQLite, for the checks that do not depend on the database."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    async with unit_factory(engine)() as unit:
-        await load_dataset(unit.session, read_packaged())
-    yield engine
-    await engine.dispose()
-
-
 # Round trips ---------------------------------------------------------------
 
 
@@ -143,19 +127,19 @@ async def test_export_import_export_is_byte_identical(
 
 
 async def test_both_formats_carry_the_same_database(
-    demo_sqlite: AsyncEngine, tmp_path: Path
+    demo_engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    as_csv, as_popolo = await exported(demo_sqlite, "csv"), await exported(demo_sqlite, "popolo")
-    await wipe(demo_sqlite)
-    await import_text(demo_sqlite, tmp_path, as_popolo, ".json")
-    assert await exported(demo_sqlite, "csv") == as_csv
+    as_csv, as_popolo = await exported(demo_engine, "csv"), await exported(demo_engine, "popolo")
+    await wipe(demo_engine)
+    await import_text(demo_engine, tmp_path, as_popolo, ".json")
+    assert await exported(demo_engine, "csv") == as_csv
 
 
-async def test_export_keeps_the_demo_label(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
-    text = await exported(demo_sqlite, "csv")
-    await wipe(demo_sqlite)
-    await import_text(demo_sqlite, tmp_path, text)
-    async with demo_sqlite.connect() as connection:
+async def test_export_keeps_the_demo_label(demo_engine: AsyncEngine, tmp_path: Path) -> None:
+    text = await exported(demo_engine, "csv")
+    await wipe(demo_engine)
+    await import_text(demo_engine, tmp_path, text)
+    async with demo_engine.connect() as connection:
         assert set(await connection.scalars(select(Election.demo))) == {True}
 
 
@@ -175,16 +159,16 @@ async def test_reimporting_the_same_file_changes_nothing(
     assert await exported(demo_engine, "csv") == text
 
 
-async def test_a_changed_value_updates_the_row(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
-    await import_text(demo_sqlite, tmp_path, csv_text(row()))
+async def test_a_changed_value_updates_the_row(demo_engine: AsyncEngine, tmp_path: Path) -> None:
+    await import_text(demo_engine, tmp_path, csv_text(row()))
     report = await import_text(
-        demo_sqlite, tmp_path, csv_text(row(stage="elected", district_seats="3",
+        demo_engine, tmp_path, csv_text(row(stage="elected", district_seats="3",
                                             election_status="held"))
     )  # fmt: skip
     assert (report.candidacies_updated, report.districts_updated, report.elections_updated) == (
         1, 1, 1,
     )  # fmt: skip
-    async with demo_sqlite.connect() as connection:
+    async with demo_engine.connect() as connection:
         stage = await connection.scalar(select(Candidacy.stage).where(Candidacy.key == "c1"))
         seats = await connection.scalar(
             select(ElectoralDistrict.seats).where(ElectoralDistrict.key == "d1")
@@ -193,20 +177,20 @@ async def test_a_changed_value_updates_the_row(demo_sqlite: AsyncEngine, tmp_pat
 
 
 async def test_a_changed_platform_wording_adds_an_approved_revision_and_keeps_the_old(
-    demo_sqlite: AsyncEngine, tmp_path: Path
+    demo_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     def platform(zh: str) -> str:
         return json.dumps([{"topic": "housing", "zh": zh, "en": "Housing."}], ensure_ascii=False)
 
-    await import_text(demo_sqlite, tmp_path, csv_text(row(platform=platform("多建住房。"))))
-    before = await count(demo_sqlite, PlatformPointRevision)
-    same = await import_text(demo_sqlite, tmp_path, csv_text(row(platform=platform("多建住房。"))))
+    await import_text(demo_engine, tmp_path, csv_text(row(platform=platform("多建住房。"))))
+    before = await count(demo_engine, PlatformPointRevision)
+    same = await import_text(demo_engine, tmp_path, csv_text(row(platform=platform("多建住房。"))))
     assert same.revisions_added == 0
     changed = await import_text(
-        demo_sqlite, tmp_path, csv_text(row(platform=platform("多建租房。")))
+        demo_engine, tmp_path, csv_text(row(platform=platform("多建租房。")))
     )
     assert changed.revisions_added == 1 and changed.points_added == 0
-    async with demo_sqlite.connect() as connection:
+    async with demo_engine.connect() as connection:
         texts = (
             await connection.execute(
                 select(PlatformPointRevision.text, PlatformPointRevision.status)
@@ -217,8 +201,8 @@ async def test_a_changed_platform_wording_adds_an_approved_revision_and_keeps_th
             )
         ).all()
     assert [tuple(t) for t in texts] == [("多建住房。", "approved"), ("多建租房。", "approved")]
-    assert await count(demo_sqlite, PlatformPointRevision) == before + 1
-    latest = await exported(demo_sqlite, "csv")
+    assert await count(demo_engine, PlatformPointRevision) == before + 1
+    latest = await exported(demo_engine, "csv")
     assert "多建租房" in latest and "多建住房" not in latest
 
 
@@ -239,10 +223,10 @@ async def test_a_renamed_person_is_found_by_the_new_name_only(
 
 
 async def test_traditional_characters_are_stored_simplified(
-    demo_sqlite: AsyncEngine, tmp_path: Path
+    demo_engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    await import_text(demo_sqlite, tmp_path, csv_text(row(person_name="曾麗華")))
-    async with demo_sqlite.connect() as connection:
+    await import_text(demo_engine, tmp_path, csv_text(row(person_name="曾麗華")))
+    async with demo_engine.connect() as connection:
         assert await connection.scalar(select(Person.name).where(Person.key == "p1")) == "曾丽华"
 
 
@@ -298,9 +282,9 @@ async def test_traditional_characters_are_stored_simplified(
     ],
 )
 async def test_import_names_the_line_and_the_rule(
-    demo_sqlite: AsyncEngine, tmp_path: Path, changes: dict[str, str], message: str
+    demo_engine: AsyncEngine, tmp_path: Path, changes: dict[str, str], message: str
 ) -> None:
-    assert message in await refusal(demo_sqlite, tmp_path, csv_text(row(**changes)))
+    assert message in await refusal(demo_engine, tmp_path, csv_text(row(**changes)))
 
 
 @pytest.mark.parametrize(
@@ -322,20 +306,20 @@ async def test_import_names_the_line_and_the_rule(
     ],
 )
 async def test_import_finds_keys_repeated_with_other_values(
-    demo_sqlite: AsyncEngine, tmp_path: Path, second: dict[str, str], message: str
+    demo_engine: AsyncEngine, tmp_path: Path, second: dict[str, str], message: str
 ) -> None:
-    assert message in await refusal(demo_sqlite, tmp_path, csv_text(row(), row(**second)))
+    assert message in await refusal(demo_engine, tmp_path, csv_text(row(), row(**second)))
 
 
 async def test_import_lists_every_bad_line_not_just_the_first(
-    demo_sqlite: AsyncEngine, tmp_path: Path
+    demo_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     text = csv_text(
         row(district_seats="5"),
         row(candidacy_key="c2", person_key="p2"),
         row(candidacy_key="c3", person_key="p3", stage="x", nominator_count="3"),
     )
-    problems = (await refusal(demo_sqlite, tmp_path, text)).splitlines()
+    problems = (await refusal(demo_engine, tmp_path, text)).splitlines()
     assert problems[0] == "line 2: district_seats must be 1, 2 or 3, got '5'"
     assert any(p.startswith("line 4: stage must be") for p in problems)
     assert any(p.startswith("line 4: nominator_count must be at least 10") for p in problems)
@@ -352,50 +336,50 @@ async def test_import_refuses_whole_file_on_one_bad_line(
     assert await count(demo_engine, Person) == 59
 
 
-async def test_import_checks_the_header(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
+async def test_import_checks_the_header(demo_engine: AsyncEngine, tmp_path: Path) -> None:
     columns = (*(c for c in COLUMNS if c != "stage"), "colour")
-    problems = await refusal(demo_sqlite, tmp_path, csv_text(row(), columns=columns))
+    problems = await refusal(demo_engine, tmp_path, csv_text(row(), columns=columns))
     assert "line 1: missing column 'stage'" in problems
     assert "line 1: unknown column 'colour'" in problems
 
 
-async def test_optional_columns_may_be_left_out(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
+async def test_optional_columns_may_be_left_out(demo_engine: AsyncEngine, tmp_path: Path) -> None:
     required = ("election_key", "election_area", "election_level", "election_status",
                 "district_key", "district_name", "district_seats", "district_areas",
                 "candidacy_key", "stage", "nomination", "person_key", "person_name")  # fmt: skip
-    report = await import_text(demo_sqlite, tmp_path, csv_text(row(), columns=required))
+    report = await import_text(demo_engine, tmp_path, csv_text(row(), columns=required))
     assert report.candidacies_added == 1
 
 
-async def test_import_reads_gzip(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
+async def test_import_reads_gzip(demo_engine: AsyncEngine, tmp_path: Path) -> None:
     import gzip
 
     path = tmp_path / "input.csv.gz"
     path.write_bytes(gzip.compress(csv_text(row()).encode()))
-    assert (await import_file(demo_sqlite, path, "csv")).candidacies_added == 1
+    assert (await import_file(demo_engine, path, "csv")).candidacies_added == 1
 
 
 # Popolo validation ---------------------------------------------------------
 
 
-async def test_popolo_errors_name_the_json_path(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
-    document = json.loads(await exported(demo_sqlite, "popolo"))
+async def test_popolo_errors_name_the_json_path(demo_engine: AsyncEngine, tmp_path: Path) -> None:
+    document = json.loads(await exported(demo_engine, "popolo"))
     document["memberships"][3]["extras"]["stage"] = "winner"
     document["memberships"][5]["person_id"] = "person:nobody"
     document["areas"][-1]["extras"]["seats"] = 4
-    problems = await refusal(demo_sqlite, tmp_path, json.dumps(document), ".json")
+    problems = await refusal(demo_engine, tmp_path, json.dumps(document), ".json")
     assert "$.memberships[3]: extras.stage must be one of" in problems
     assert f"$.areas[{len(document['areas']) - 1}]: extras.seats must be 1, 2 or 3, got '4'" in (
         problems
     )
     document["memberships"][3]["extras"]["stage"] = "official"
     document["areas"][-1]["extras"]["seats"] = 2
-    problems = await refusal(demo_sqlite, tmp_path, json.dumps(document), ".json")
+    problems = await refusal(demo_engine, tmp_path, json.dumps(document), ".json")
     assert "$.memberships[5]: person_id names no person of the file: 'nobody'" in problems
 
 
-async def test_popolo_syntax_errors_say_where(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
-    problems = await refusal(demo_sqlite, tmp_path, '{"persons": [{"id": "person:x",]}', ".json")
+async def test_popolo_syntax_errors_say_where(demo_engine: AsyncEngine, tmp_path: Path) -> None:
+    problems = await refusal(demo_engine, tmp_path, '{"persons": [{"id": "person:x",]}', ".json")
     assert problems.startswith("$: not valid JSON at character")
 
 
@@ -573,62 +557,62 @@ async def test_a_failure_after_the_indexes_were_dropped_leaves_the_database_as_i
 
 @pytest.mark.parametrize("file_format", ["csv", "popolo"])
 async def test_a_file_read_in_a_worker_process_imports_the_same(
-    demo_sqlite: AsyncEngine, tmp_path: Path, file_format: str
+    demo_engine: AsyncEngine, tmp_path: Path, file_format: str
 ) -> None:
-    first = await exported(demo_sqlite, file_format)
-    await wipe(demo_sqlite)
+    first = await exported(demo_engine, file_format)
+    await wipe(demo_engine)
     path = tmp_path / ("input.csv" if file_format == "csv" else "input.json")
     path.write_text(first, encoding="utf-8")
-    report = await import_source(demo_sqlite, FileSource(path, file_format), in_process=True)
+    report = await import_source(demo_engine, FileSource(path, file_format), in_process=True)
     assert report.candidacies_added == 59
-    assert await exported(demo_sqlite, file_format) == first
+    assert await exported(demo_engine, file_format) == first
 
 
 async def test_errors_found_in_a_worker_process_are_reported_alike(
-    demo_sqlite: AsyncEngine, tmp_path: Path
+    demo_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     path = tmp_path / "input.csv"
     path.write_text(csv_text(row(district_seats="5"), row(candidacy_key="c1", stage="x")))
     refused = []
     for in_process in (False, True):
         with pytest.raises(ImportRefused) as error:
-            await import_source(demo_sqlite, FileSource(path, "csv"), in_process=in_process)
+            await import_source(demo_engine, FileSource(path, "csv"), in_process=in_process)
         refused.append(error.value.problems.lines())
     assert refused[0] == refused[1]
     assert "line 2: district_seats must be 1, 2 or 3, got '5'" in refused[1]
 
 
 async def test_a_file_that_cannot_be_read_raises_the_same_in_a_worker_process(
-    demo_sqlite: AsyncEngine, tmp_path: Path
+    demo_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     path = tmp_path / "input.csv"
     path.write_bytes(csv_text(row()).encode() + b"\xff\xfe,broken\n")
     for in_process in (False, True):
         with pytest.raises(UnicodeDecodeError):
-            await import_source(demo_sqlite, FileSource(path, "csv"), in_process=in_process)
-    assert await count(demo_sqlite, Candidacy) == 59
+            await import_source(demo_engine, FileSource(path, "csv"), in_process=in_process)
+    assert await count(demo_engine, Candidacy) == 59
 
 
 async def test_a_failing_import_stops_its_worker_processes(
-    demo_sqlite: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "input.csv"
-    path.write_text(await exported(demo_sqlite, "csv"), encoding="utf-8")
+    path.write_text(await exported(demo_engine, "csv"), encoding="utf-8")
 
     async def full(self: StagingWriter, rows: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(StagingWriter, "write", full)
     with pytest.raises(OSError, match="disk full"):
-        await import_source(demo_sqlite, FileSource(path, "csv"), in_process=True)
+        await import_source(demo_engine, FileSource(path, "csv"), in_process=True)
     assert multiprocessing.active_children() == []
 
 
-async def test_the_import_reports_its_progress(demo_sqlite: AsyncEngine, tmp_path: Path) -> None:
+async def test_the_import_reports_its_progress(demo_engine: AsyncEngine, tmp_path: Path) -> None:
     path = tmp_path / "input.csv"
     path.write_text(csv_text(row()))
     phases: list[tuple[str, int, int | None]] = []
-    await import_file(demo_sqlite, path, "csv", progress=lambda *step: phases.append(step))
+    await import_file(demo_engine, path, "csv", progress=lambda *step: phases.append(step))
     names = list(dict.fromkeys(phase for phase, _, _ in phases))
     assert names[:2] == ["reading", "checking"]
     assert "writing persons" in names and names[-1] == "indexing"

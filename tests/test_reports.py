@@ -115,11 +115,12 @@ async def send_photo(chat: MemoryAdapter, data: bytes, language: str = EN) -> st
 
 
 async def file_a_report(
-    chat: MemoryAdapter, language: str = EN, *, photo: bool = True, place: str = "西湖区"
-) -> str:
+    chat: MemoryAdapter, language: str = EN, *, photo: bool = True, place: str = "西湖区",
+    user: str = SENDER,
+) -> str:  # fmt: skip
     """The whole flow; returns the receipt's 16 digits."""
-    say = lambda text: chat.say(text, user=SENDER, language=language)  # noqa: E731
-    press = lambda payload: chat.press(payload, user=SENDER, language=language)  # noqa: E731
+    say = lambda text: chat.say(text, user=user, language=language)  # noqa: E731
+    press = lambda payload: chat.press(payload, user=user, language=language)  # noqa: E731
     start = await say("/report")
     assert "rpt:go" in payloads(start)
     assert "rptc:threatening_calls" in payloads(await press("rpt:go"))
@@ -298,6 +299,37 @@ async def test_reports_over_the_caps_wait_in_quarantine(db_url: str, keys: Moder
     async with unit_factory(app.engine)() as unit:
         statuses = list(await unit.session.scalars(select(Report.status).order_by(Report.id)))
     assert statuses == ["new", "new", "quarantined"]
+    await app.close()
+
+
+WAIT = {
+    EN: "Many reports have arrived in a short time, so this one will be reviewed a little later.",
+    ZH: "短时间内收到的报告较多，这份报告会稍后审核。",
+}
+
+
+async def test_over_the_global_cap_reports_wait_and_everyone_else_is_still_answered(
+    db_url: str, keys: ModeratorKeys
+) -> None:
+    caps = Caps(per_hour=100, per_day=100, global_per_day=2)
+    app = await build_app(db_url, TEST_KEY, migrate=False, policy=_policy(keys, caps))
+    async with unit_factory(app.engine)() as unit:
+        await load_dataset(unit.session, read_packaged())
+    chat = MemoryAdapter(language=EN)
+    chat.attach(app.sink_for(chat))
+    for user in ("first", "second"):
+        await file_a_report(chat, photo=False, user=user)
+        assert WAIT[EN] not in texts([chat.sent[-1].reply])
+    for user, language in (("third", EN), ("fourth", ZH)):
+        await file_a_report(chat, language, photo=False, user=user)
+        assert WAIT[language] in texts([chat.sent[-1].reply]), "told kindly, in their language"
+        assert "/status" in texts([chat.sent[-2].reply]), "and given a receipt all the same"
+    # The flood holds back reports only: a bystander's lookups are answered as ever.
+    assert "曾立新" in texts(await chat.say("/search zeng lixin", user="bystander"))
+    assert "西湖区" in texts(await chat.say("/elections 西湖区", user="bystander"))
+    async with unit_factory(app.engine)() as unit:
+        statuses = list(await unit.session.scalars(select(Report.status).order_by(Report.id)))
+    assert statuses == ["new", "new", "quarantined", "quarantined"]
     await app.close()
 
 

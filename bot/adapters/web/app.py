@@ -28,6 +28,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from bot.adapters.web import open_data, strings
 from bot.adapters.web.adapter import PLATFORM, WebAdapter
@@ -119,6 +121,19 @@ async def _no_icon(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+class Unreadable(Exception):
+    """A form whose bytes are not UTF-8."""
+
+
+async def _form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+    """The posted form; aiohttp decodes it strictly, and raw bytes that are not UTF-8
+    (percent-encoded ones become U+FFFD) would otherwise end as a server error."""
+    try:
+        return await request.post()
+    except UnicodeDecodeError as exc:
+        raise Unreadable from exc
+
+
 def _guard(adapter: WebAdapter) -> Middleware:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -132,6 +147,8 @@ def _guard(adapter: WebAdapter) -> Middleware:
             return await handler(request)
         except web.HTTPException:
             raise
+        except Unreadable:  # a client's garbage, not our failure: no error to log
+            return _notice(request, adapter, language, strings.UNREADABLE, status=400)
         except Exception as exc:  # its message may quote what the user wrote
             log.error("a web request failed: %s", type(exc).__name__)
             return _notice(request, adapter, language, strings.FAILED, status=500)
@@ -296,7 +313,7 @@ class Routes:
         return response
 
     async def say(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        form = await _form(request)
         text = form.get("text")
         typed = text.strip() if isinstance(text, str) else ""
 
@@ -311,7 +328,7 @@ class Routes:
         return await self._act(request, form, step)
 
     async def press(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        form = await _form(request)
         payload = form.get("payload")
 
         def step(ids: Ids, session: Session) -> Step:
@@ -358,7 +375,7 @@ class Routes:
         return self._render(request, session, status=status, notice=UPLOAD_NOTICES[problem])
 
     async def language(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        form = await _form(request)
         chosen = form.get("language")
 
         def step(ids: Ids, session: Session) -> Step:
@@ -372,7 +389,7 @@ class Routes:
         return await self._act(request, form, step)
 
     async def end(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        form = await _form(request)
         sid = request.cookies.get(self._cookie)
         if sid is None:
             # Nothing to end here; deleting the cookie would end the reader's own.

@@ -55,6 +55,8 @@ NOT_A_PHOTO = N_("Only photos can be added here: JPEG, PNG or WebP.")
 NO_FILE = N_("Choose a photo first.")
 BUSY = N_("Many people are using the bot right now. Please wait a minute and try again.")
 FAILED = N_("Sorry, something went wrong on my side. Please try again.")
+#: The core's words for bytes that are not UTF-8, which no browser sends in a form.
+UNREADABLE = N_("I could not read that message: it is not valid UTF-8 text. Please type it again.")
 ONION_ONLY = N_(
     "This chat is served only as an onion service. Open its onion address in Tor Browser; "
     "a gateway that shows onion sites on the ordinary web sees everything you write."
