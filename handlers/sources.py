@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from bot.core.i18n import N_, Gettext
 from bot.core.markup import Text, link, plain
 from bot.core.replies import Button, Reply
-from handlers.base import EXPIRED, Ctx, action_arg, new_router
+from handlers.base import EXPIRED, Ctx, action_arg, new_router, number
 from storage.models import Candidacy
 from storage.notices import notice_photo, photo_sha
 
@@ -54,9 +54,8 @@ def notice_button(ctx: Ctx, candidacy_id: int) -> Button:
 async def show_notice(ctx: Ctx) -> Reply:
     """The notice photo a candidacy was checked against: public, as the notice is."""
     arg = action_arg(ctx)
-    # Nine digits at most: a longer forged number would overflow the database's integer.
-    number = int(arg) if arg.isdigit() and len(arg) < 10 else None
-    candidacy = await ctx.unit.session.get(Candidacy, number) if number else None
+    candidacy_id = number(arg)
+    candidacy = await ctx.unit.session.get(Candidacy, candidacy_id) if candidacy_id else None
     sha = photo_sha(candidacy.source) if candidacy else None
     photo = await notice_photo(ctx.unit.session, sha) if sha else None
     if photo is None:
